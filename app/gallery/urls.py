@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "gallery"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("profiles/new/", views.ProfileCreateView.as_view(), name="profile-create"),
+    path("posts/new/", views.PostCreateView.as_view(), name="post-create"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,78 @@
+"""Settings read the environment and refuse to start without their secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+APP_DIR = Path(__file__).resolve().parent.parent
+
+
+def load_settings(
+    extra_env: dict[str, str], drop: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(extra_env)
+    code = (
+        "import json, django; from django.conf import settings; django.setup();"
+        "print(json.dumps({'debug': settings.DEBUG, 'hosts': settings.ALLOWED_HOSTS,"
+        "'storages': settings.STORAGES, 'upload': settings.DATA_UPLOAD_MAX_MEMORY_SIZE,"
+        "'static_root': settings.STATIC_ROOT, 'media_root': settings.MEDIA_ROOT,"
+        "'engine': settings.DATABASES['default']['ENGINE']}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=APP_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "wharfdemo.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_missing_secret_key_fails_clearly():
+    result = load_settings({}, drop=("SECRET_KEY",))
+    assert result.returncode != 0
+    assert "The environment variable SECRET_KEY must be set" in result.stderr
+
+
+def test_missing_database_url_fails_clearly():
+    result = load_settings({}, drop=("DATABASE_URL",))
+    assert result.returncode != 0
+    assert "DATABASE_URL must be set" in result.stderr
+
+
+@pytest.mark.parametrize("bad", ["maybe", "2"])
+def test_malformed_debug_flag_is_named(bad):
+    result = load_settings({"DEBUG": bad})
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_production_values_come_from_environment():
+    import json
+
+    result = load_settings(
+        {
+            "ALLOWED_HOSTS": "example.org, www.example.org",
+            "DATABASE_URL": "postgres://app:pw@localhost:5432/app",
+            "STATIC_ROOT": "/srv/app/shared/static",
+            "MEDIA_ROOT": "/srv/app/shared/media",
+            "UPLOAD_MAX_BYTES": "1048576",
+        },
+        drop=("DEBUG", "STATICFILES_STORAGE_BACKEND"),
+    )
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["debug"] is False
+    assert values["hosts"] == ["example.org", "www.example.org"]
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["static_root"] == "/srv/app/shared/static"
+    assert values["media_root"] == "/srv/app/shared/media"
+    assert values["upload"] == 1048576
+    assert values["storages"] == {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }

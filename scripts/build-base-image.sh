@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Build the local Debian base image that Molecule scenarios and the `local`
+# inventory boot. No container registry is reachable here, so the root
+# filesystem comes from debootstrap and is imported into podman.
+#
+# usage: scripts/build-base-image.sh [bookworm|trixie] [--force]
+set -euo pipefail
+
+suite="${1:-bookworm}"
+force="${2:-}"
+mirror="${WHARF_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+case "$suite" in
+  bookworm) tag=12 ;;
+  trixie) tag=13 ;;
+  *) echo "build-base-image: unknown suite '$suite' (expected bookworm or trixie)" >&2; exit 2 ;;
+esac
+image="localhost/wharf-debian:${tag}"
+
+if [[ "$force" != "--force" ]] && podman image exists "$image"; then
+  echo "build-base-image: $image already exists (pass --force to rebuild)"
+  exit 0
+fi
+
+rootfs="$(mktemp -d /var/tmp/wharf-rootfs.XXXXXX)"
+trap 'rm -rf "$rootfs"' EXIT
+
+# What a fresh cloud VM has: an init system, Python for Ansible, sudo and CA
+# certificates. Everything Wharf needs beyond that is installed by its roles.
+debootstrap --variant=minbase \
+  --include=systemd,systemd-sysv,python3,python3-apt,sudo,dbus,ca-certificates,iproute2 \
+  "$suite" "$rootfs" "$mirror"
+
+# This machine's HTTPS goes through its own CA; trusting it inside test hosts
+# lets pip reach PyPI. Harmless where the controller has a stock CA store.
+if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
+  cp /etc/ssl/certs/ca-certificates.crt "$rootfs/usr/local/share/ca-certificates/controller.crt"
+  chroot "$rootfs" update-ca-certificates >/dev/null
+fi
+
+# Containers have no console to log in on and no hardware clock.
+chroot "$rootfs" systemctl mask getty@tty1.service systemd-logind.service \
+  console-getty.service systemd-timesyncd.service >/dev/null 2>&1 || true
+rm -f "$rootfs/etc/machine-id" && touch "$rootfs/etc/machine-id"
+chroot "$rootfs" apt-get clean
+
+tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image"
+echo "build-base-image: built $image"
