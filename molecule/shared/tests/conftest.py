@@ -1,0 +1,176 @@
+"""Helpers for Wharf's Molecule verifiers.
+
+Every HTTP request is real: curl runs inside the test host against its own
+nginx on 127.0.0.1, exactly as a browser on the server would see the site.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shlex
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import testinfra
+
+APP = os.environ.get("WHARF_TEST_APP", "wharfdemo")
+DOMAIN = os.environ.get("WHARF_TEST_DOMAIN", "localhost")
+ROOT = f"/srv/{APP}"
+MARK = "--wharf-test-separator--"
+PROJECT_DIR = Path(os.environ.get("MOLECULE_PROJECT_DIRECTORY", Path(__file__).parents[3]))
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    sha256: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name.lower(), "")
+
+
+class Site:
+    """A browser session (cookie jar included) on the host's own nginx."""
+
+    def __init__(self, host, domain: str = DOMAIN) -> None:
+        self.host = host
+        self.domain = domain
+        self.jar = f"/tmp/wharf-test-cookies-{os.getpid()}"
+
+    def request(self, path: str, *curl_args: str, host_header: str | None = None) -> Response:
+        """One round-trip to the host: curl, then status, headers and body in one reply."""
+        curl = [
+            "curl", "-sS", "--path-as-is", "-o", "/tmp/wharf-body", "-D", "/tmp/wharf-headers",
+            "-b", self.jar, "-c", self.jar,
+            "-H", f"Host: {host_header or self.domain}",
+            "-w", "%{http_code}", *curl_args, f"http://127.0.0.1{path}",
+        ]
+        script = (
+            "rm -f /tmp/wharf-body /tmp/wharf-headers; "
+            f"{shlex.join(curl)}; echo; echo {MARK}; cat /tmp/wharf-headers 2>/dev/null; "
+            f"echo {MARK}; base64 -w0 /tmp/wharf-body 2>/dev/null"
+        )
+        status, headers, body = self.host.run(script).stdout.split(MARK, 2)
+        raw = base64.b64decode(body.strip())
+        headers = headers.strip("\n")
+        return Response(
+            int(status.strip() or 0), self._headers(headers), raw, hashlib.sha256(raw).hexdigest()
+        )
+
+    def get(self, path: str, *curl_args: str, **kwargs: str) -> Response:
+        return self.request(path, *curl_args, **kwargs)
+
+    def csrf_token(self, form_path: str) -> str:
+        page = self.get(form_path)
+        assert page.status == 200, f"GET {form_path} -> {page.status}"
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.body)
+        assert match, f"no CSRF token on {form_path}"
+        return match.group(1).decode()
+
+    @staticmethod
+    def _headers(raw: str) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        for line in raw.splitlines():
+            if ":" in line and not line.startswith("HTTP/"):
+                name, value = line.split(":", 1)
+                headers[name.strip().lower()] = value.strip()
+        return headers
+
+
+_PODMAN_HOSTS: dict[str, object] = {}
+
+
+@pytest.fixture
+def host(_testinfra_host):
+    """The Molecule host, reached with `podman exec` directly.
+
+    testinfra does not recognise Ansible's podman connection and falls back to
+    running every command as an Ansible task (about a second each); its own
+    podman backend runs the same command on the same container in a fraction.
+    """
+    name = _testinfra_host.backend.get_hostname()
+    if name not in _PODMAN_HOSTS:
+        _PODMAN_HOSTS[name] = testinfra.get_host(f"podman://{name}")
+    return _PODMAN_HOSTS[name]
+
+
+@pytest.fixture
+def site(host) -> Site:
+    return Site(host)
+
+
+PNG_SCRIPT = """
+import struct, sys, zlib
+path, seed = sys.argv[1], int(sys.argv[2])
+width = height = 24
+rows = b"".join(
+    b"\\x00" + b"".join(bytes(((x * 7 + seed) % 256, (y * 11) % 256, (seed >> 8) % 256)) for x in range(width))
+    for y in range(height)
+)
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+open(path, "wb").write(png)
+"""
+
+
+def make_png(host, path: str, seed: int) -> str:
+    """Write a small valid PNG unique to `seed` on the host; return its sha256."""
+    result = host.run(f"python3 -c {shlex.quote(PNG_SCRIPT)} {shlex.quote(path)} {seed}")
+    assert result.rc == 0, result.stderr
+    return host.run(f"sha256sum {shlex.quote(path)}").stdout.split(" ")[0]
+
+
+def upload_avatar(site: Site, name: str, image_path: str) -> Response:
+    token = site.csrf_token("/profiles/new/")
+    return site.request(
+        "/profiles/new/",
+        "-F", f"csrfmiddlewaretoken={token}",
+        "-F", f"display_name={name}",
+        "-F", f"avatar=@{image_path};type=image/png",
+        "-H", f"Referer: http://{site.domain}/profiles/new/",
+    )
+
+
+# --- running the deploy playbook from the controller ----------------------
+
+
+def run_playbook(*args: str, inventory: str | None = None) -> subprocess.CompletedProcess:
+    """ansible-playbook against this scenario's hosts, as `molecule converge` runs it."""
+    env = dict(os.environ)
+    env["ANSIBLE_ROLES_PATH"] = str(PROJECT_DIR / "roles")
+    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    inventory = inventory or os.environ["MOLECULE_INVENTORY_FILE"]
+    cmd = [
+        "ansible-playbook", "-i", inventory,
+        str(PROJECT_DIR / "molecule" / "shared" / "converge.yml"), *args,
+    ]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=900)
+
+
+def recap(output: str, host: str) -> dict[str, int]:
+    match = re.search(rf"^{re.escape(host)}\s+:\s+(.*)$", output, re.MULTILINE)
+    assert match, f"no recap for {host} in output"
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+
+
+def molecule_hosts() -> list[str]:
+    import yaml
+
+    with open(os.environ["MOLECULE_INVENTORY_FILE"]) as handle:
+        return sorted(yaml.safe_load(handle)["all"]["hosts"])
+
+
+def load_json(response: Response) -> dict:
+    return json.loads(response.body)
