@@ -12,7 +12,9 @@ import json
 import os
 import re
 import shlex
+import struct
 import subprocess
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,10 +51,23 @@ class Site:
     def request(self, path: str, *curl_args: str, host_header: str | None = None) -> Response:
         """One round-trip to the host: curl, then status, headers and body in one reply."""
         curl = [
-            "curl", "-sS", "--path-as-is", "-o", "/tmp/wharf-body", "-D", "/tmp/wharf-headers",
-            "-b", self.jar, "-c", self.jar,
-            "-H", f"Host: {host_header or self.domain}",
-            "-w", "%{http_code}", *curl_args, f"http://127.0.0.1{path}",
+            "curl",
+            "-sS",
+            "--path-as-is",
+            "-o",
+            "/tmp/wharf-body",
+            "-D",
+            "/tmp/wharf-headers",
+            "-b",
+            self.jar,
+            "-c",
+            self.jar,
+            "-H",
+            f"Host: {host_header or self.domain}",
+            "-w",
+            "%{http_code}",
+            *curl_args,
+            f"http://127.0.0.1{path}",
         ]
         script = (
             "rm -f /tmp/wharf-body /tmp/wharf-headers; "
@@ -108,37 +123,48 @@ def site(host) -> Site:
     return Site(host)
 
 
-PNG_SCRIPT = """
-import struct, sys, zlib
-path, seed = sys.argv[1], int(sys.argv[2])
-width = height = 24
-rows = b"".join(
-    b"\\x00" + b"".join(bytes(((x * 7 + seed) % 256, (y * 11) % 256, (seed >> 8) % 256)) for x in range(width))
-    for y in range(height)
-)
-def chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-open(path, "wb").write(png)
-"""
+def png_bytes(seed: int, size: int = 24) -> bytes:
+    """A small valid RGB PNG whose pixels (and so checksum) depend on `seed`."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    def pixel(x: int, y: int) -> bytes:
+        return bytes(((x * 7 + seed) % 256, (y * 11) % 256, (seed >> 8) % 256))
+
+    rows = b"".join(b"\x00" + b"".join(pixel(x, y) for x in range(size)) for y in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
 
 
 def make_png(host, path: str, seed: int) -> str:
-    """Write a small valid PNG unique to `seed` on the host; return its sha256."""
-    result = host.run(f"python3 -c {shlex.quote(PNG_SCRIPT)} {shlex.quote(path)} {seed}")
+    """Write a PNG unique to `seed` to `path` on the host; return its sha256."""
+    data = png_bytes(seed)
+    encoded = base64.b64encode(data).decode()
+    result = host.run(f"echo {encoded} | base64 -d > {shlex.quote(path)}")
     assert result.rc == 0, result.stderr
-    return host.run(f"sha256sum {shlex.quote(path)}").stdout.split(" ")[0]
+    return hashlib.sha256(data).hexdigest()
 
 
 def upload_avatar(site: Site, name: str, image_path: str) -> Response:
     token = site.csrf_token("/profiles/new/")
     return site.request(
         "/profiles/new/",
-        "-F", f"csrfmiddlewaretoken={token}",
-        "-F", f"display_name={name}",
-        "-F", f"avatar=@{image_path};type=image/png",
-        "-H", f"Referer: http://{site.domain}/profiles/new/",
+        "-F",
+        f"csrfmiddlewaretoken={token}",
+        "-F",
+        f"display_name={name}",
+        "-F",
+        f"avatar=@{image_path};type=image/png",
+        "-H",
+        f"Referer: http://{site.domain}/profiles/new/",
     )
 
 
@@ -149,12 +175,15 @@ def run_playbook(*args: str, inventory: str | None = None) -> subprocess.Complet
     """ansible-playbook against this scenario's hosts, as `molecule converge` runs it."""
     env = dict(os.environ)
     env["ANSIBLE_ROLES_PATH"] = str(PROJECT_DIR / "roles")
-    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    env["ANSIBLE_FORCE_COLOR"] = "0"
     env["ANSIBLE_NOCOLOR"] = "1"
     inventory = inventory or os.environ["MOLECULE_INVENTORY_FILE"]
     cmd = [
-        "ansible-playbook", "-i", inventory,
-        str(PROJECT_DIR / "molecule" / "shared" / "converge.yml"), *args,
+        "ansible-playbook",
+        "-i",
+        inventory,
+        str(PROJECT_DIR / "molecule" / "shared" / "converge.yml"),
+        *args,
     ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=900)
 

@@ -1,0 +1,73 @@
+# Wharf — two commands on a fresh Debian machine:
+#   make deploy   build the local target host and deploy the sample site to it
+#   make test     lint, app unit tests and every Molecule scenario
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+APP_VENV := app/.venv
+SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
+
+.PHONY: help deploy destroy test lint unit molecule bench host-tools images venv clean
+
+help:
+	@echo "make deploy    create the local host (podman) and deploy to it: http://127.0.0.1:8080/"
+	@echo "make destroy   remove the local host and everything deployed in it"
+	@echo "make test      lint + app unit tests + Molecule scenarios ($(SCENARIOS))"
+	@echo "make bench     measure serving throughput against the local host (see bench/)"
+
+deploy: venv host-tools images
+	scripts/local-host.sh up
+	ansible-playbook -i inventory/local playbooks/deploy.yml
+	@echo
+	@echo "Wharf is serving http://127.0.0.1:8080/"
+
+destroy:
+	scripts/local-host.sh down
+
+test: lint unit molecule
+
+lint: venv
+	yamllint --strict .
+	ansible-lint --profile production
+	ruff check .
+	ruff format --check .
+
+unit: $(APP_VENV)/.installed
+	cd app && .venv/bin/pytest
+
+molecule: venv host-tools images
+	for scenario in $(SCENARIOS); do molecule test -s "$$scenario"; done
+
+bench: venv
+	bench/run.sh
+
+host-tools:
+	scripts/install-host-tools.sh
+
+images: host-tools
+	scripts/build-base-image.sh bookworm
+	scripts/build-base-image.sh trixie
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@command -v python3 >/dev/null || { echo "python3 is required" >&2; exit 1; }
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || scripts/install-host-tools.sh
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(APP_VENV)/.installed: app/requirements.txt app/requirements-dev.txt
+	python3 -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install --quiet -r app/requirements-dev.txt
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(APP_VENV) .cache
