@@ -33,10 +33,12 @@ destroy:
 test: lint unit molecule
 
 lint: venv
+	@echo '== lint: yamllint, ansible-lint, ruff, conventions'
 	yamllint --strict .
 	ansible-lint --profile production
 	ruff check .
 	ruff format --check .
+	pytest -q -p no:cacheprovider tests
 
 unit: $(APP_VENV)/.installed
 	cd app && .venv/bin/pytest

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Serving benchmark against the deployed local host (make deploy first).
+#
+# Every request stays on the loopback interface of the `wharf-local` test
+# container: wrk runs inside it against 127.0.0.1, bounded in time. Each
+# target is compared with a ceiling measured in the same run:
+#   static  - a hashed CSS file through the Wharf site    vs  the same file from
+#             a bare nginx with no app config (second nginx on 127.0.0.1:8081)
+#   app     - the home page through nginx -> gunicorn     vs  the same gunicorn
+#             configuration listening on 127.0.0.1:8001 directly
+#
+# usage: bench/run.sh [seconds-per-target] [connections]
+set -euo pipefail
+
+host="${WHARF_LOCAL_NAME:-wharf-local}"
+app="${WHARF_BENCH_APP:-wharfdemo}"
+domain="${WHARF_BENCH_DOMAIN:-localhost}"
+duration="${1:-10}"
+connections="${2:-32}"
+root="/srv/${app}"
+out_dir="$(cd "$(dirname "$0")" && pwd)/results"
+mkdir -p "$out_dir"
+
+in_host() { podman exec "$host" bash -c "$1"; }
+
+podman container exists "$host" || { echo "bench: no $host container; run 'make deploy' first" >&2; exit 1; }
+in_host "command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)"
+
+css="$(in_host "curl -s -H 'Host: ${domain}' http://127.0.0.1/" | grep -o '/static/site/site\.[0-9a-f]\{12\}\.css' | head -1)"
+[[ -n "$css" ]] || { echo "bench: could not find the hashed CSS URL on the home page" >&2; exit 1; }
+
+# Ceiling for static files: nginx with nothing but a root and the same file.
+in_host "cat > /tmp/bench-nginx.conf <<CONF
+worker_processes auto;
+pid /tmp/bench-nginx.pid;
+error_log /tmp/bench-nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    server {
+        listen 127.0.0.1:8081;
+        location /static/ { alias ${root}/shared/static/; }
+    }
+}
+CONF
+nginx -c /tmp/bench-nginx.conf"
+
+# Ceiling for the app: the same gunicorn settings, bound to TCP, no proxy.
+in_host "cd ${root}/code && set -a && . ${root}/shared/app.env && set +a && \
+  setpriv --reuid=${app} --regid=${app} --init-groups \
+  ${root}/venv/bin/gunicorn --config /etc/wharf/${app}/gunicorn.conf.py \
+  --bind 127.0.0.1:8001 --daemon --pid /tmp/bench-gunicorn.pid --access-logfile /dev/null \
+  wharfdemo.wsgi:application"
+
+cleanup() {
+  in_host "kill \$(cat /tmp/bench-gunicorn.pid) 2>/dev/null; nginx -c /tmp/bench-nginx.conf -s stop 2>/dev/null; rm -f /tmp/bench-nginx.conf" || true
+}
+trap cleanup EXIT
+sleep 2
+
+measure() {  # name url -> "requests/s p50_ms p99_ms"
+  local url="$1"
+  in_host "wrk -t2 -c${connections} -d2s -H 'Host: ${domain}' -H 'Accept-Encoding: gzip' '${url}' >/dev/null"
+  in_host "wrk -t2 -c${connections} -d${duration}s --latency -H 'Host: ${domain}' -H 'Accept-Encoding: gzip' '${url}'" \
+    | awk '
+        /Requests\/sec/ { rps = $2 }
+        /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+        /Non-2xx/ { errors = $NF }
+        /Socket errors/ { errors = "socket:" $0 }
+        END {
+          printf "%s %s %s %s\n", rps, p50, p99, (errors == "" ? 0 : errors)
+        }'
+}
+
+declare -A result
+result[static]="$(measure "http://127.0.0.1${css}")"
+result[static_ceiling]="$(measure "http://127.0.0.1:8081${css}")"
+result[app]="$(measure "http://127.0.0.1/")"
+result[app_direct]="$(measure "http://127.0.0.1:8001/")"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+rps() { echo "${result[$1]}" | cut -d' ' -f1; }
+
+report="$out_dir/serving.md"
+{
+  echo "# Serving benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "wrk, 2 threads, ${connections} connections, ${duration} s per target, inside \`${host}\` on 127.0.0.1;"
+  echo "$(nproc) cores shared by wrk, nginx and gunicorn. Ceilings measured in the same run."
+  echo
+  echo "| target | requests/s | p50 | p99 | errors |"
+  echo "|---|---|---|---|---|"
+  for key in static static_ceiling app app_direct; do
+    read -r r p50 p99 errors <<<"${result[$key]}"
+    echo "| ${key} | ${r} | ${p50} | ${p99} | ${errors} |"
+  done
+  echo
+  echo "- static through Wharf's site / bare nginx: **$(ratio "$(rps static)" "$(rps static_ceiling)")x** (target >= 0.95)"
+  echo "- home page through nginx / gunicorn direct: **$(ratio "$(rps app)" "$(rps app_direct)")x** (target >= 0.85)"
+} | tee "$report"
