@@ -1,0 +1,39 @@
+"""The project can come from a git repository instead of the controller.
+
+A bare repository made from the deployed sample project on the host itself
+(file://) stands in for the team's git server. The site switches to the
+checkout, reports the commit as its version, and switches back.
+"""
+
+import json
+
+from conftest import ROOT, load_json, molecule_hosts, run_playbook
+
+REPO = "/tmp/wharf-source.git"
+
+
+def test_deploy_from_git_and_back(host, site):
+    name = host.backend.get_hostname()
+    if name != molecule_hosts()[0]:
+        return  # one host is enough; the other keeps serving the controller's copy
+    setup = host.run(
+        f"set -e; rm -rf /tmp/wharf-source {REPO}; cp -r {ROOT}/code /tmp/wharf-source;"
+        " cd /tmp/wharf-source; rm -f .wharf-archive; git init -q -b main;"
+        " git add -A; git -c user.name=t -c user.email=t@example.org commit -q -m release;"
+        f" git clone -q --bare /tmp/wharf-source {REPO}; git rev-parse HEAD"
+    )
+    assert setup.rc == 0, setup.stderr
+    commit = setup.stdout.strip()
+
+    from_git = {"wharf_django_source": "git", "wharf_django_git_repo": f"file://{REPO}"}
+    result = run_playbook("--limit", name, "-e", json.dumps(from_git))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert host.file(f"{ROOT}/code/.git").is_directory
+    assert load_json(site.get("/healthz"))["version"] == commit[:12]
+    assert site.get("/").status == 200
+
+    result = run_playbook("--limit", name)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert not host.file(f"{ROOT}/code/.git").exists
+    assert host.file(f"{ROOT}/code/.wharf-archive").exists
+    assert load_json(site.get("/healthz"))["version"] != commit[:12]
