@@ -13,7 +13,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 
-.PHONY: help deploy destroy test lint unit molecule bench host-tools images venv clean
+.PHONY: help deploy destroy test lint unit molecule bench host-tools images image-local venv clean
 
 help:
 	@echo "make deploy    create the local host (podman) and deploy to it: http://127.0.0.1:8080/"
@@ -21,7 +21,7 @@ help:
 	@echo "make test      lint + app unit tests + Molecule scenarios ($(SCENARIOS))"
 	@echo "make bench     measure serving throughput against the local host (see bench/)"
 
-deploy: venv host-tools images
+deploy: venv host-tools image-local
 	scripts/local-host.sh up
 	ansible-playbook -i inventory/local playbooks/deploy.yml
 	@echo
@@ -52,8 +52,11 @@ bench: venv
 host-tools:
 	scripts/install-host-tools.sh
 
-images: host-tools
+# The local host runs Debian 12; Molecule tests Debian 12 and 13.
+image-local: host-tools
 	scripts/build-base-image.sh bookworm
+
+images: image-local
 	scripts/build-base-image.sh trixie
 
 venv: $(VENV)/.installed

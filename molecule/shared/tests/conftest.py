@@ -16,6 +16,7 @@ import struct
 import subprocess
 import zlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,16 @@ def upload_avatar(site: Site, name: str, image_path: str) -> Response:
         "-H",
         f"Referer: http://{site.domain}/profiles/new/",
     )
+
+
+def find_avatar(host, digest: str) -> str:
+    """Path of the one avatar uploaded this month whose bytes have this sha256."""
+    now = datetime.now(UTC)
+    folder = f"{ROOT}/shared/media/avatars/{now:%Y}/{now:%m}"
+    listing = host.check_output(f"sha256sum {folder}/*").splitlines()
+    matches = [line.split()[1] for line in listing if line.split()[0] == digest]
+    assert len(matches) == 1, f"expected one upload with sha256 {digest} in {folder}"
+    return matches[0]
 
 
 # --- running the deploy playbook from the controller ----------------------

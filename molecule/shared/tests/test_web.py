@@ -6,9 +6,8 @@ import random
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 
-from conftest import APP, PROJECT_DIR, ROOT, load_json, make_png, upload_avatar
+from conftest import APP, PROJECT_DIR, ROOT, find_avatar, load_json, make_png, upload_avatar
 
 HASHED_ASSET = re.compile(rb'"(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js|png))"')
 UPLOAD_LIMIT = 1024 * 1024  # wharf_upload_max_mb: 1 in molecule.yml
@@ -94,17 +93,10 @@ def test_avatar_upload_is_stored_and_served(site, host):
     response = upload_avatar(site, f"tester-{seed}", "/tmp/wharf-avatar.png")
     assert response.status == 302, response.body[:500]
 
-    now = datetime.now(UTC)
-    folder = f"{ROOT}/shared/media/avatars/{now:%Y}/{now:%m}"
-    stored = [
-        line.split()[1]
-        for line in host.check_output(f"sha256sum {folder}/*").splitlines()
-        if line.split()[0] == digest
-    ]
-    assert len(stored) == 1, f"uploaded file not found in {folder}"
-    assert host.file(stored[0]).user == APP
+    stored = find_avatar(host, digest)
+    assert host.file(stored).user == APP
 
-    url = stored[0].replace(f"{ROOT}/shared/media/", "/media/")
+    url = stored.replace(f"{ROOT}/shared/media/", "/media/")
     assert url.encode() in site.get("/").body
     served = site.get(url)
     assert served.status == 200
