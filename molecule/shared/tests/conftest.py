@@ -154,7 +154,8 @@ def make_png(host, path: str, seed: int) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def upload_avatar(site: Site, name: str, image_path: str) -> Response:
+def upload_avatar(site: Site, name: str, image_path: str, origin: str | None = None) -> Response:
+    """Submit the profile form as a browser does: CSRF token, cookie and Origin header."""
     token = site.csrf_token("/profiles/new/")
     return site.request(
         "/profiles/new/",
@@ -165,7 +166,7 @@ def upload_avatar(site: Site, name: str, image_path: str) -> Response:
         "-F",
         f"avatar=@{image_path};type=image/png",
         "-H",
-        f"Referer: http://{site.domain}/profiles/new/",
+        f"Origin: {origin or 'http://' + site.domain}",
     )
 
 

@@ -7,7 +7,16 @@ import re
 import time
 import uuid
 
-from conftest import APP, PROJECT_DIR, ROOT, find_avatar, load_json, make_png, upload_avatar
+from conftest import (
+    APP,
+    PROJECT_DIR,
+    ROOT,
+    Site,
+    find_avatar,
+    load_json,
+    make_png,
+    upload_avatar,
+)
 
 HASHED_ASSET = re.compile(rb'"(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js|png))"')
 UPLOAD_LIMIT = 1024 * 1024  # wharf_upload_max_mb: 1 in molecule.yml
@@ -103,6 +112,21 @@ def test_avatar_upload_is_stored_and_served(site, host):
     assert served.sha256 == digest
     assert served.header("X-Content-Type-Options") == "nosniff"
     assert served.header("Cache-Control") == "max-age=2592000"
+
+
+def test_upload_through_a_published_port_passes_csrf(host):
+    # `make deploy` publishes the site on 127.0.0.1:8080: the browser's Origin
+    # then carries the port, and Django must see the same host:port.
+    browser = Site(host, domain="localhost:8080")
+    digest = make_png(host, "/tmp/wharf-port.png", random.randrange(1, 1 << 16))
+    assert upload_avatar(browser, "via-port", "/tmp/wharf-port.png").status == 302
+    find_avatar(host, digest)
+
+
+def test_cross_site_upload_is_refused(site, host):
+    make_png(host, "/tmp/wharf-xsite.png", 7)
+    response = upload_avatar(site, "forged", "/tmp/wharf-xsite.png", origin="http://evil.example")
+    assert response.status == 403
 
 
 def test_upload_over_the_limit_is_refused_by_nginx(site, host):
