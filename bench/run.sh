@@ -24,13 +24,14 @@ mkdir -p "$out_dir"
 in_host() { podman exec "$host" bash -c "$1"; }
 
 podman container exists "$host" || { echo "bench: no $host container; run 'make deploy' first" >&2; exit 1; }
-in_host "command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)"
+in_host "command -v wrk >/dev/null && command -v curl >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl >/dev/null)"
 
 css="$(in_host "curl -s -H 'Host: ${domain}' http://127.0.0.1/" | grep -o '/static/site/site\.[0-9a-f]\{12\}\.css' | head -1)"
 [[ -n "$css" ]] || { echo "bench: could not find the hashed CSS URL on the home page" >&2; exit 1; }
 
 # Ceiling for static files: nginx with nothing but a root and the same file.
 in_host "cat > /tmp/bench-nginx.conf <<CONF
+user www-data;
 worker_processes auto;
 pid /tmp/bench-nginx.pid;
 error_log /tmp/bench-nginx-error.log;
@@ -78,6 +79,14 @@ result[static]="$(measure "http://127.0.0.1${css}")"
 result[static_ceiling]="$(measure "http://127.0.0.1:8081${css}")"
 result[app]="$(measure "http://127.0.0.1/")"
 result[app_direct]="$(measure "http://127.0.0.1:8001/")"
+
+for key in "${!result[@]}"; do
+  read -r _ _ _ errors <<<"${result[$key]}"
+  if [[ "$errors" != "0" ]]; then
+    echo "bench: $key answered errors ($errors); its numbers are not valid" >&2
+    exit 1
+  fi
+done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 rps() { echo "${result[$1]}" | cut -d' ' -f1; }
