@@ -124,8 +124,12 @@ def site(host) -> Site:
     return Site(host)
 
 
-def png_bytes(seed: int, size: int = 24) -> bytes:
-    """A small valid RGB PNG whose pixels (and so checksum) depend on `seed`."""
+def png_bytes(seed: int, size: int = 24, noise: bool = False) -> bytes:
+    """A valid RGB PNG whose pixels (and so checksum) depend on `seed`.
+
+    With `noise` the pixels are random, so the file stays about 3 * size**2
+    bytes after compression.
+    """
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
@@ -135,7 +139,12 @@ def png_bytes(seed: int, size: int = 24) -> bytes:
     def pixel(x: int, y: int) -> bytes:
         return bytes(((x * 7 + seed) % 256, (y * 11) % 256, (seed >> 8) % 256))
 
-    rows = b"".join(b"\x00" + b"".join(pixel(x, y) for x in range(size)) for y in range(size))
+    def row(y: int) -> bytes:
+        if noise:
+            return b"\x00" + os.urandom(3 * size)
+        return b"\x00" + b"".join(pixel(x, y) for x in range(size))
+
+    rows = b"".join(row(y) for y in range(size))
     header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
@@ -145,11 +154,11 @@ def png_bytes(seed: int, size: int = 24) -> bytes:
     )
 
 
-def make_png(host, path: str, seed: int) -> str:
+def make_png(host, path: str, seed: int, size: int = 24, noise: bool = False) -> str:
     """Write a PNG unique to `seed` to `path` on the host; return its sha256."""
-    data = png_bytes(seed)
+    data = png_bytes(seed, size, noise)
     encoded = base64.b64encode(data).decode()
-    result = host.run(f"echo {encoded} | base64 -d > {shlex.quote(path)}")
+    result = host.run(f"base64 -d > {shlex.quote(path)} <<'EOF'\n{encoded}\nEOF")
     assert result.rc == 0, result.stderr
     return hashlib.sha256(data).hexdigest()
 
