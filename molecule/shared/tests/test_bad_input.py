@@ -21,6 +21,17 @@ BAD_EXTRA_VARS = [
     ({"wharf_gunicorn_workers": 0}, "wharf_gunicorn_workers"),
     ({"wharf_nginx_listen_port": 70000}, "wharf_nginx_listen_port"),
     ({"wharf_django_source": "svn"}, "wharf_django_source"),
+    ({"wharf_nginx_client_max_body_bytes": -1}, "wharf_nginx_client_max_body_bytes"),
+    ({"wharf_nginx_media_expires": "forever"}, "wharf_nginx_media_expires"),
+    ({"wharf_base_timezone": "../../etc/passwd"}, "wharf_base_timezone"),
+    ({"wharf_gunicorn_wsgi_app": "not a module"}, "wharf_gunicorn_wsgi_app"),
+    ({"wharf_gunicorn_timeout": 0}, "wharf_gunicorn_timeout"),
+    ({"wharf_gunicorn_log_level": "loud"}, "wharf_gunicorn_log_level"),
+    ({"wharf_django_static_url": "static"}, "wharf_django_static_url"),
+    ({"wharf_django_media_root": "/var/www/media"}, "wharf_django_media_root"),
+    ({"wharf_django_debug": "maybe"}, "wharf_django_debug"),
+    ({"wharf_django_extra_env": {"NOT VALID": "x"}}, "wharf_django_extra_env"),
+    ({"wharf_postgresql_client_networks": ["everywhere"]}, "wharf_postgresql_client_networks"),
 ]
 
 
