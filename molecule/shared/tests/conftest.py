@@ -35,10 +35,16 @@ class Response:
     headers: dict[str, str]
     body: bytes
     sha256: str = ""
+    header_lines: list[str] = field(default_factory=list)
     extra: dict[str, str] = field(default_factory=dict)
 
     def header(self, name: str) -> str:
         return self.headers.get(name.lower(), "")
+
+    def count(self, name: str) -> int:
+        """How many times the response carries a header (duplicates included)."""
+        prefix = name.lower() + ":"
+        return sum(1 for line in self.header_lines if line.lower().startswith(prefix))
 
 
 class Site:
@@ -79,7 +85,11 @@ class Site:
         raw = base64.b64decode(body.strip())
         headers = headers.strip("\n")
         return Response(
-            int(status.strip() or 0), self._headers(headers), raw, hashlib.sha256(raw).hexdigest()
+            int(status.strip() or 0),
+            self._headers(headers),
+            raw,
+            hashlib.sha256(raw).hexdigest(),
+            headers.splitlines(),
         )
 
     def get(self, path: str, *curl_args: str, **kwargs: str) -> Response:

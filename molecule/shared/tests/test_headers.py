@@ -1,0 +1,64 @@
+"""Security headers on every kind of response, once each; uploads served as data."""
+
+import re
+
+import pytest
+
+from conftest import ROOT
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def hashed_css(site) -> str:
+    return re.search(rb'"(/static/[^"]+\.[0-9a-f]{12}\.css)"', site.get("/").body).group(1).decode()
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "status", "args"),
+    [
+        ("page from Django", "/", 200, ()),
+        ("health check", "/healthz", 200, ()),
+        ("404 from Django", "/no-such-page/", 404, ()),
+        ("static file", "HASHED_CSS", 200, ()),
+        ("404 under /static/", "/static/no-such-file.css", 404, ()),
+        ("404 under /media/", "/media/no-such-file.png", 404, ()),
+        ("413 from nginx", "/profiles/new/", 413, ("--data-binary", "@/tmp/wharf-too-big")),
+    ],
+)
+def test_every_response_carries_each_security_header_once(site, host, kind, path, status, args):
+    host.run("head -c 1048577 /dev/zero > /tmp/wharf-too-big")
+    response = site.get(hashed_css(site) if path == "HASHED_CSS" else path, *args)
+    assert response.status == status, kind
+    for name, value in SECURITY_HEADERS.items():
+        assert response.count(name) == 1, f"{kind}: {name} sent {response.count(name)} times"
+        assert response.header(name) == value, f"{kind}: {name}"
+
+
+def test_uploaded_html_is_a_sandboxed_download(site, host):
+    host.run(f"mkdir -p {ROOT}/shared/media/attachments/probe")
+    host.run(
+        f"printf '<script>alert(1)</script>' > {ROOT}/shared/media/attachments/probe/page.html"
+    )
+    response = site.get("/media/attachments/probe/page.html")
+    assert response.status == 200
+    assert response.header("Content-Disposition") == "attachment"
+    assert "sandbox" in response.header("Content-Security-Policy")
+    assert "default-src 'none'" in response.header("Content-Security-Policy")
+    assert response.header("X-Content-Type-Options") == "nosniff"
+
+
+def test_uploaded_svg_is_a_download_and_png_is_inline(site, host):
+    media = f"{ROOT}/shared/media/attachments/probe"
+    host.run(f"mkdir -p {media}; printf '<svg onload=\"alert(1)\"/>' > {media}/x.svg")
+    host.run(f"cp {ROOT}/shared/static/site/wharf.png {media}/ok.png")
+    host.run(f"chmod 0644 {media}/*")
+    assert site.get("/media/attachments/probe/x.svg").header("Content-Disposition") == "attachment"
+    png = site.get("/media/attachments/probe/ok.png")
+    assert png.status == 200
+    assert png.header("Content-Disposition") == ""
+    assert "sandbox" in png.header("Content-Security-Policy")
