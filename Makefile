@@ -16,7 +16,7 @@ export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 .PHONY: help deploy destroy test lint unit molecule bench host-tools images image-local venv clean
 
 help:
-	@echo "make deploy    create the local host (podman) and deploy to it: http://127.0.0.1:8080/"
+	@echo "make deploy    create the local host (podman) and deploy to it: https://localhost:8443/"
 	@echo "make destroy   remove the local host and everything deployed in it"
 	@echo "make test      lint + app unit tests + Molecule scenarios ($(SCENARIOS))"
 	@echo "make bench     measure serving throughput against the local host (see bench/)"
@@ -25,7 +25,7 @@ deploy: venv host-tools image-local
 	scripts/local-host.sh up
 	ansible-playbook -i inventory/local playbooks/deploy.yml
 	@echo
-	@echo "Wharf is serving http://127.0.0.1:8080/"
+	@echo "Wharf is serving https://localhost:8443/ (local CA: inventory/local/.secrets/wharf-ca/ca.crt)"
 
 destroy:
 	scripts/local-host.sh down

@@ -20,5 +20,7 @@ os.environ.setdefault(
     "STATICFILES_STORAGE_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 os.environ.setdefault("MEDIA_ROOT", str(_TMP / "media"))
+# The test client speaks plain http; https is nginx's job in production.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from wharfdemo.settings import *  # noqa: E402, F403

@@ -21,6 +21,20 @@ ALLOWED_HOSTS = env.words("ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.words("CSRF_TRUSTED_ORIGINS")
 APP_VERSION = env.text("APP_VERSION", "unversioned")
 
+# HTTPS ends at nginx, which always overwrites X-Forwarded-Proto, so the
+# header can be trusted to tell Django the browser's scheme.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.flag("CSRF_COOKIE_SECURE", default=not DEBUG)
+# The web server sends Strict-Transport-Security; these mirror what it sends
+# so that `check --deploy` judges the real policy.
+SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.flag("SECURE_HSTS_PRELOAD", default=False)
+# Checks the operator has answered on purpose (e.g. no HSTS preload).
+SILENCED_SYSTEM_CHECKS = env.words("SILENCED_SYSTEM_CHECKS")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
