@@ -1,11 +1,14 @@
 from django.db import models
 
+from .uploads import SafeUploadTo
 from .validators import validate_upload_size
 
 
 class Profile(models.Model):
     display_name = models.CharField(max_length=80)
-    avatar = models.ImageField(upload_to="avatars/%Y/%m/", validators=[validate_upload_size])
+    avatar = models.ImageField(
+        upload_to=SafeUploadTo("avatars/%Y/%m/"), validators=[validate_upload_size]
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -18,9 +21,11 @@ class Profile(models.Model):
 class Post(models.Model):
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
-    cover = models.ImageField(upload_to="covers/", blank=True, validators=[validate_upload_size])
+    cover = models.ImageField(
+        upload_to=SafeUploadTo("covers/"), blank=True, validators=[validate_upload_size]
+    )
     attachment = models.FileField(
-        upload_to="attachments/%Y/%m/", blank=True, validators=[validate_upload_size]
+        upload_to=SafeUploadTo("attachments/%Y/%m/"), blank=True, validators=[validate_upload_size]
     )
     created = models.DateTimeField(auto_now_add=True)
 

@@ -76,3 +76,48 @@ def test_production_values_come_from_environment():
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     }
+
+
+def deploy_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`manage.py check --deploy --fail-level WARNING` with the environment Wharf writes."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "wharfdemo.settings",
+        "SECRET_KEY": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+        "DATABASE_URL": "sqlite:////tmp/wharf-check.sqlite3",
+        "ALLOWED_HOSTS": "example.org",
+        "CSRF_TRUSTED_ORIGINS": "https://example.org",
+        "SECURE_HSTS_SECONDS": "63072000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SILENCED_SYSTEM_CHECKS": "security.W021",
+        **extra_env,
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=APP_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_deploy_checks_pass_with_the_environment_wharf_writes():
+    result = deploy_check({})
+    assert result.returncode == 0, result.stderr
+    assert "no issues (1 silenced)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra_env", "check_id"),
+    [
+        ({"SECURE_HSTS_SECONDS": "0"}, "security.W004"),
+        ({"SECURE_SSL_REDIRECT": "false"}, "security.W008"),
+        ({"SESSION_COOKIE_SECURE": "false"}, "security.W012"),
+        ({"SECRET_KEY": "short-key"}, "security.W009"),
+    ],
+)
+def test_deploy_checks_catch_insecure_settings(extra_env, check_id):
+    result = deploy_check(extra_env)
+    assert result.returncode != 0
+    assert check_id in result.stderr

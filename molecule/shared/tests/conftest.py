@@ -1,7 +1,9 @@
 """Helpers for Wharf's Molecule verifiers.
 
 Every HTTP request is real: curl runs inside the test host against its own
-nginx on 127.0.0.1, exactly as a browser on the server would see the site.
+nginx on 127.0.0.1, exactly as a browser on the server would see the site -
+over https, verifying the certificate against the host's trust store (the
+deploy adds the local CA to it).
 """
 
 from __future__ import annotations
@@ -50,13 +52,16 @@ class Response:
 class Site:
     """A browser session (cookie jar included) on the host's own nginx."""
 
-    def __init__(self, host, domain: str = DOMAIN) -> None:
+    def __init__(self, host, domain: str = DOMAIN, scheme: str = "https") -> None:
         self.host = host
         self.domain = domain
+        self.scheme = scheme
         self.jar = f"/tmp/wharf-test-cookies-{os.getpid()}"
 
     def request(self, path: str, *curl_args: str, host_header: str | None = None) -> Response:
         """One round-trip to the host: curl, then status, headers and body in one reply."""
+        # The URL names the site (SNI, certificate check, Host); --connect-to
+        # sends the connection to this host's own nginx whatever the name.
         curl = [
             "curl",
             "-sS",
@@ -69,12 +74,13 @@ class Site:
             self.jar,
             "-c",
             self.jar,
-            "-H",
-            f"Host: {host_header or self.domain}",
+            "--connect-to",
+            "::127.0.0.1:",
+            *(("-H", f"Host: {host_header}") if host_header else ()),
             "-w",
             "%{http_code}",
             *curl_args,
-            f"http://127.0.0.1{path}",
+            f"{self.scheme}://{self.domain}{path}",
         ]
         script = (
             "rm -f /tmp/wharf-body /tmp/wharf-headers; "
@@ -185,7 +191,7 @@ def upload_avatar(site: Site, name: str, image_path: str, origin: str | None = N
         "-F",
         f"avatar=@{image_path};type=image/png",
         "-H",
-        f"Origin: {origin or 'http://' + site.domain}",
+        f"Origin: {origin or site.scheme + '://' + site.domain}",
     )
 
 

@@ -11,6 +11,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
+    # Sent by nginx; Django's own copy is hidden, so it is never doubled.
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
 }
 
 

@@ -36,9 +36,11 @@ def test_healthz_reports_version_and_database(site):
     assert load_json(response) == {"status": "ok", "database": "ok", "version": expected}
 
 
-def test_unknown_host_gets_no_answer(site):
-    response = site.get("/", host_header="attacker.example")
-    assert response.status == 0  # nginx closed the connection (444)
+def test_unknown_host_gets_no_answer(host):
+    plain = Site(host, scheme="http").get("/", host_header="attacker.example")
+    assert plain.status == 0  # nginx closed the connection (444)
+    # Over https the handshake itself is refused: no certificate is shown.
+    assert Site(host, domain="attacker.example").get("/").status == 0
 
 
 def test_server_version_is_hidden(site):
@@ -112,15 +114,6 @@ def test_avatar_upload_is_stored_and_served(site, host):
     assert served.sha256 == digest
     assert served.header("X-Content-Type-Options") == "nosniff"
     assert served.header("Cache-Control") == "max-age=2592000"
-
-
-def test_upload_through_a_published_port_passes_csrf(host):
-    # `make deploy` publishes the site on 127.0.0.1:8080: the browser's Origin
-    # then carries the port, and Django must see the same host:port.
-    browser = Site(host, domain="localhost:8080")
-    digest = make_png(host, "/tmp/wharf-port.png", random.randrange(1, 1 << 16))
-    assert upload_avatar(browser, "via-port", "/tmp/wharf-port.png").status == 302
-    find_avatar(host, digest)
 
 
 def test_cross_site_upload_is_refused(site, host):

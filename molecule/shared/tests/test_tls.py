@@ -1,0 +1,123 @@
+"""HTTPS as browsers and auditors see it, and Django's own deployment checks.
+
+sslyze and gixy run on the controller (installed from requirements.txt): the
+first against the host's published https port, the second on the config
+nginx actually loaded (`nginx -T`).
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from conftest import APP, ROOT, Site
+
+TOOLS = Path(sys.executable).parent
+ACME_WEBROOT = "/var/lib/wharf/acme"
+
+
+def controller_tool(name: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(TOOLS / name), *args], input=stdin, capture_output=True, text=True, timeout=300
+    )
+
+
+def published_https_port(host) -> str:
+    name = host.backend.get_hostname()
+    mapping = subprocess.run(
+        ["podman", "port", name, "443/tcp"], capture_output=True, text=True, check=True
+    ).stdout.split()[0]
+    return mapping.rsplit(":", 1)[1]
+
+
+def test_http_redirects_to_https_with_path_and_query(host):
+    response = Site(host, scheme="http").get("/profiles/new/?next=%2F")
+    assert response.status == 301
+    assert response.header("Location") == "https://localhost/profiles/new/?next=%2F"
+
+
+def test_acme_challenges_are_answered_over_plain_http(host):
+    token = uuid.uuid4().hex
+    folder = f"{ACME_WEBROOT}/.well-known/acme-challenge"
+    host.run(f"install -d {folder} && printf '%s' {token}.thumbprint > {folder}/{token}")
+    try:
+        plain = Site(host, scheme="http")
+        answer = plain.get(f"/.well-known/acme-challenge/{token}")
+        assert answer.status == 200
+        assert answer.body == f"{token}.thumbprint".encode()
+        assert plain.get("/.well-known/acme-challenge/unknown").status == 404
+    finally:
+        host.run(f"rm -f {folder}/{token}")
+
+
+def test_certificate_verifies_against_the_host_trust_store(host):
+    result = host.run(
+        "openssl s_client -connect 127.0.0.1:443 -servername localhost -verify_return_error"
+        " -verify_hostname localhost -brief </dev/null"
+    )
+    assert result.rc == 0, result.stderr
+    assert "Verification: OK" in result.stderr
+    assert "Protocol version: TLSv1.3" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "accepted"),
+    [("-tls1", False), ("-tls1_1", False), ("-tls1_2", True), ("-tls1_3", True)],
+)
+def test_only_tls_1_2_and_1_3_are_accepted(host, option, accepted):
+    # SECLEVEL=0 lets this client offer the old versions at all.
+    result = host.run(
+        f"openssl s_client -connect 127.0.0.1:443 -servername localhost {option}"
+        " -cipher DEFAULT@SECLEVEL=0 </dev/null"
+    )
+    assert (result.rc == 0) == accepted, result.stderr[-400:]
+
+
+def test_mozilla_intermediate_profile_per_sslyze(host):
+    ca = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory/.secrets/wharf-ca/ca.crt"
+    assert ca.is_file(), f"local CA not found at {ca}"
+    target = f"localhost:{published_https_port(host)}{{127.0.0.1}}"
+    scan = controller_tool(
+        "sslyze", "--mozilla_config=intermediate", f"--certinfo_ca_file={ca}", target
+    )
+    print(scan.stdout[-1500:])
+    assert scan.returncode == 0, scan.stdout[-3000:] + scan.stderr[-2000:]
+    assert "OK - Compliant" in scan.stdout
+
+
+def test_gixy_finds_nothing_in_the_loaded_config(host):
+    config = host.run("nginx -T")
+    assert config.rc == 0, config.stderr
+    report = controller_tool("gixy", "--format", "json", "-", stdin=config.stdout)
+    findings = json.loads(report.stdout or "[]")
+    assert findings == [], json.dumps(findings, indent=1)[:4000]
+    assert report.returncode == 0, report.stderr
+
+
+def test_django_deployment_checks_pass_at_warning_level(host):
+    result = host.run(f"{ROOT}/bin/manage check --deploy --fail-level WARNING")
+    assert result.rc == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_cookies_are_secure_and_debug_is_off(site):
+    form = site.get("/profiles/new/")
+    cookie = next(line for line in form.header_lines if line.lower().startswith("set-cookie:"))
+    assert "csrftoken=" in cookie and "Secure" in cookie, cookie
+    missing = site.get("/no-such-page/")
+    assert missing.status == 404
+    assert b"Using the URLconf" not in missing.body and b"DEBUG = True" not in missing.body
+
+
+def test_gunicorn_unit_exposure_is_at_most_two(host):
+    report = host.run(f"systemd-analyze security gunicorn-{APP}.service")
+    match = re.search(r"Overall exposure level for \S+: ([0-9.]+)", report.stdout)
+    assert match, report.stdout[-500:] + report.stderr
+    exposure = float(match.group(1))
+    print(f"systemd-analyze security exposure: {exposure}")
+    assert exposure <= 2.0
