@@ -3,13 +3,28 @@ from django import forms
 from .models import Post, Profile
 
 
-class ProfileForm(forms.ModelForm):
+class SafeNameUploadForm(forms.ModelForm):
+    """Accepts any client file name: the model's upload_to renames every file.
+
+    A model FileField's max_length bounds the stored name; Django's form field
+    would apply it to the name the browser sent and reject a long one that
+    would have been shortened anyway.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.FileField):
+                field.max_length = None
+
+
+class ProfileForm(SafeNameUploadForm):
     class Meta:
         model = Profile
         fields = ["display_name", "avatar"]
 
 
-class PostForm(forms.ModelForm):
+class PostForm(SafeNameUploadForm):
     class Meta:
         model = Post
         fields = ["title", "body", "cover", "attachment"]

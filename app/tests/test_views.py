@@ -2,6 +2,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from gallery.models import Post, Profile
@@ -103,3 +104,11 @@ def test_non_image_avatar_is_refused(client, media_root):
     )
     assert response.status_code == 200
     assert not Profile.objects.exists()
+
+
+def test_long_client_file_names_are_accepted_and_shortened(client, media_root):
+    upload = SimpleUploadedFile("n" * 300 + ".txt", b"notes", content_type="text/plain")
+    response = client.post("/posts/new/", {"title": "long", "attachment": upload})
+    assert response.status_code == 302
+    stored = Post.objects.get(title="long").attachment.name
+    assert stored.endswith("/" + "n" * 40 + ".txt")
