@@ -5,9 +5,11 @@
 # container: wrk runs inside it against 127.0.0.1, bounded in time. Each
 # target is compared with a ceiling measured in the same run:
 #   static  - a hashed CSS file through the Wharf site    vs  the same file from
-#             a bare nginx with no app config (second nginx on 127.0.0.1:8081)
+#             a bare nginx with no app config (second nginx on 127.0.0.1:8444,
+#             same certificate and TLS settings)
 #   app     - the home page through nginx -> gunicorn     vs  the same gunicorn
-#             configuration listening on 127.0.0.1:8001 directly
+#             configuration listening on 127.0.0.1:8001 directly (told by
+#             X-Forwarded-Proto that the request came over https, as nginx does)
 #
 # usage: bench/run.sh [seconds-per-target] [connections]
 set -euo pipefail
@@ -26,7 +28,7 @@ in_host() { podman exec "$host" bash -c "$1"; }
 podman container exists "$host" || { echo "bench: no $host container; run 'make deploy' first" >&2; exit 1; }
 in_host "command -v wrk >/dev/null && command -v curl >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl >/dev/null)"
 
-css="$(in_host "curl -s -H 'Host: ${domain}' http://127.0.0.1/" | grep -o '/static/site/site\.[0-9a-f]\{12\}\.css' | head -1)"
+css="$(in_host "curl -s --connect-to ::127.0.0.1: https://${domain}/" | grep -o '/static/site/site\.[0-9a-f]\{12\}\.css' | head -1)"
 [[ -n "$css" ]] || { echo "bench: could not find the hashed CSS URL on the home page" >&2; exit 1; }
 
 # Ceiling for static files: nginx with nothing but a root and the same file.
@@ -40,7 +42,10 @@ http {
     access_log off;
     sendfile on;
     server {
-        listen 127.0.0.1:8081;
+        listen 127.0.0.1:8444 ssl;
+        ssl_certificate /etc/wharf/tls/${app}/fullchain.pem;
+        ssl_certificate_key /etc/wharf/tls/${app}/privkey.pem;
+        include /etc/nginx/snippets/${app}-tls.conf;
         location /static/ { alias ${root}/shared/static/; }
     }
 }
@@ -60,10 +65,10 @@ cleanup() {
 trap cleanup EXIT
 sleep 2
 
-measure() {  # name url -> "requests/s p50_ms p99_ms"
-  local url="$1"
-  in_host "wrk -t2 -c${connections} -d2s -H 'Host: ${domain}' -H 'Accept-Encoding: gzip' '${url}' >/dev/null"
-  in_host "wrk -t2 -c${connections} -d${duration}s --latency -H 'Host: ${domain}' -H 'Accept-Encoding: gzip' '${url}'" \
+measure() {  # url [extra header] -> "requests/s p50_ms p99_ms errors"
+  local url="$1" extra="${2:-X-Bench: 1}"
+  in_host "wrk -t2 -c${connections} -d2s -H 'Accept-Encoding: gzip' -H '${extra}' '${url}' >/dev/null"
+  in_host "wrk -t2 -c${connections} -d${duration}s --latency -H 'Accept-Encoding: gzip' -H '${extra}' '${url}'" \
     | awk '
         /Requests\/sec/ { rps = $2 }
         /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
@@ -75,10 +80,10 @@ measure() {  # name url -> "requests/s p50_ms p99_ms"
 }
 
 declare -A result
-result[static]="$(measure "http://127.0.0.1${css}")"
-result[static_ceiling]="$(measure "http://127.0.0.1:8081${css}")"
-result[app]="$(measure "http://127.0.0.1/")"
-result[app_direct]="$(measure "http://127.0.0.1:8001/")"
+result[static]="$(measure "https://${domain}${css}")"
+result[static_ceiling]="$(measure "https://127.0.0.1:8444${css}")"
+result[app]="$(measure "https://${domain}/")"
+result[app_direct]="$(measure "http://127.0.0.1:8001/" "X-Forwarded-Proto: https")"
 
 for key in "${!result[@]}"; do
   read -r _ _ _ errors <<<"${result[$key]}"
