@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,27 @@ BAD_EXTRA_VARS = [
     ({"wharf_django_debug": "maybe"}, "wharf_django_debug"),
     ({"wharf_django_extra_env": {"NOT VALID": "x"}}, "wharf_django_extra_env"),
     ({"wharf_postgresql_client_networks": ["everywhere"]}, "wharf_postgresql_client_networks"),
+    ({"wharf_tls_mode": "letsencrypt"}, "wharf_tls_mode"),
+    ({"wharf_https_port": 70000}, "wharf_https_port"),
+    ({"wharf_hsts_max_age": -1}, "wharf_hsts_max_age"),
+    ({"wharf_hsts_preload": True, "wharf_hsts_include_subdomains": False}, "wharf_hsts_preload"),
+    ({"wharf_tls_certificate_days": 800}, "wharf_tls_certificate_days"),
+    (
+        {
+            "wharf_tls_mode": "provided",
+            "wharf_tls_certificate_file": "/nonexistent/site.pem",
+            "wharf_tls_key_file": "/nonexistent/site.key",
+        },
+        "wharf_tls_certificate_file",
+    ),
+    ({"wharf_tls_mode": "acme"}, "wharf_certbot_domains"),  # localhost cannot get one
+    (
+        {"wharf_tls_mode": "acme", "wharf_domains": ["wharf.test"], "wharf_certbot_email": "x"},
+        "wharf_certbot_email",
+    ),
+    ({"wharf_django_silenced_checks": ["everything"]}, "wharf_django_silenced_checks"),
+    ({"wharf_nginx_worker_connections": 10}, "wharf_nginx_worker_connections"),
+    ({"wharf_gunicorn_kill_mode": "none"}, "wharf_gunicorn_kill_mode"),
 ]
 
 
@@ -67,3 +89,56 @@ def test_missing_domains_are_refused(tmp_path):
     result = run_playbook("--limit", molecule_hosts()[0], inventory=str(inventory))
     assert result.returncode != 0
     assert_refused_before_any_change(result.stdout + result.stderr, "wharf_domains")
+
+
+def make_certificate(folder: Path, name: str, domain: str) -> tuple[Path, Path]:
+    """A self-signed ECDSA certificate and key made with openssl on the controller."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "30",
+            "-subj",
+            f"/CN={domain}",
+            "-addext",
+            f"subjectAltName=DNS:{domain}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.parametrize(
+    ("problem", "message"),
+    [("key of another certificate", "its key is not"), ("other names", "does not cover")],
+)
+def test_provided_certificate_is_checked_before_any_change(tmp_path, problem, message):
+    cert, key = make_certificate(tmp_path, "site", "localhost")
+    _, other_key = make_certificate(tmp_path, "other", "localhost")
+    if problem == "other names":
+        cert, key = make_certificate(tmp_path, "elsewhere", "elsewhere.example")
+    else:
+        key = other_key
+    extra = {
+        "wharf_tls_mode": "provided",
+        "wharf_tls_certificate_file": str(cert),
+        "wharf_tls_key_file": str(key),
+    }
+    result = run_playbook("--limit", molecule_hosts()[0], "-e", json.dumps(extra))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert message in output
+    assert_refused_before_any_change(output, "wharf_tls_certificate_file")

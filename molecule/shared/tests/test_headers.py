@@ -1,4 +1,9 @@
-"""Security headers on every kind of response, once each; uploads served as data."""
+"""Security headers on every kind of response, once each; uploads served as data.
+
+Files planted by these tests live in MEDIA_ROOT/wharf-test-probes/, created as
+root: never in a folder the application writes to (a root-owned
+attachments/ would make the app's own uploads fail).
+"""
 
 import re
 
@@ -42,11 +47,9 @@ def test_every_response_carries_each_security_header_once(site, host, kind, path
 
 
 def test_uploaded_html_is_a_sandboxed_download(site, host):
-    host.run(f"mkdir -p {ROOT}/shared/media/attachments/probe")
-    host.run(
-        f"printf '<script>alert(1)</script>' > {ROOT}/shared/media/attachments/probe/page.html"
-    )
-    response = site.get("/media/attachments/probe/page.html")
+    probes = f"{ROOT}/shared/media/wharf-test-probes/headers"
+    host.run(f"mkdir -p {probes} && printf '<script>alert(1)</script>' > {probes}/page.html")
+    response = site.get("/media/wharf-test-probes/headers/page.html")
     assert response.status == 200
     assert response.header("Content-Disposition") == "attachment"
     assert "sandbox" in response.header("Content-Security-Policy")
@@ -55,12 +58,15 @@ def test_uploaded_html_is_a_sandboxed_download(site, host):
 
 
 def test_uploaded_svg_is_a_download_and_png_is_inline(site, host):
-    media = f"{ROOT}/shared/media/attachments/probe"
+    media = f"{ROOT}/shared/media/wharf-test-probes/headers"
     host.run(f"mkdir -p {media}; printf '<svg onload=\"alert(1)\"/>' > {media}/x.svg")
     host.run(f"cp {ROOT}/shared/static/site/wharf.png {media}/ok.png")
     host.run(f"chmod 0644 {media}/*")
-    assert site.get("/media/attachments/probe/x.svg").header("Content-Disposition") == "attachment"
-    png = site.get("/media/attachments/probe/ok.png")
+    assert (
+        site.get("/media/wharf-test-probes/headers/x.svg").header("Content-Disposition")
+        == "attachment"
+    )
+    png = site.get("/media/wharf-test-probes/headers/ok.png")
     assert png.status == 200
     assert png.header("Content-Disposition") == ""
     assert "sandbox" in png.header("Content-Security-Policy")

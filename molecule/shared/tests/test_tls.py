@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APP, ROOT, Site
+from conftest import APP, ROOT, Site, run_playbook
 
 TOOLS = Path(sys.executable).parent
 ACME_WEBROOT = "/var/lib/wharf/acme"
@@ -121,3 +121,59 @@ def test_gunicorn_unit_exposure_is_at_most_two(host):
     exposure = float(match.group(1))
     print(f"systemd-analyze security exposure: {exposure}")
     assert exposure <= 2.0
+
+
+def fingerprint(pem: str) -> str:
+    return subprocess.run(
+        ["openssl", "x509", "-noout", "-fingerprint", "-sha256"],
+        input=pem,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def test_provided_certificate_is_served_then_selfsigned_returns(host, tmp_path):
+    name = host.backend.get_hostname()
+    cert, key = tmp_path / "site.pem", tmp_path / "site.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "90",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,DNS:wharf.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    served = "openssl s_client -connect 127.0.0.1:443 -servername localhost </dev/null 2>/dev/null"
+    extra = {
+        "wharf_tls_mode": "provided",
+        "wharf_tls_certificate_file": str(cert),
+        "wharf_tls_key_file": str(key),
+    }
+    try:
+        deploy = run_playbook("--limit", name, "--tags", "tls", "-e", json.dumps(extra))
+        assert deploy.returncode == 0, deploy.stdout[-3000:]
+        assert fingerprint(host.check_output(served)) == fingerprint(cert.read_text())
+        assert host.file("/etc/wharf/tls/wharfdemo/privkey.pem").mode == 0o600
+    finally:
+        back = run_playbook("--limit", name, "--tags", "tls")
+    assert back.returncode == 0, back.stdout[-3000:]
+    issuer = host.check_output(f"{served} | openssl x509 -noout -issuer")
+    assert "Wharf local CA" in issuer
+    assert host.run("curl -sS -o /dev/null https://localhost/healthz").rc == 0

@@ -107,10 +107,10 @@ def test_hostile_upload_is_stored_safely_and_served_inert(site, host, client_nam
 def test_uploads_cannot_be_reached_as_code(host):
     """nginx serves media as files only: no PHP, no CGI, nothing executes."""
     site = Site(host)
-    folder = f"{MEDIA}/attachments/probe-exec"
+    folder = f"{MEDIA}/wharf-test-probes/exec"
     host.run(f"mkdir -p {folder} && printf '<?php echo 1+1; ?>' > {folder}/x.php")
     host.run(f"chmod -R a+rX {folder}")
-    served = site.get("/media/attachments/probe-exec/x.php")
+    served = site.get("/media/wharf-test-probes/exec/x.php")
     assert served.status == 200
     assert served.body == b"<?php echo 1+1; ?>"
     assert served.header("Content-Disposition") == "attachment"
