@@ -238,5 +238,20 @@ def molecule_hosts() -> list[str]:
         return sorted(yaml.safe_load(handle)["all"]["hosts"])
 
 
+def make_certificate(
+    folder: Path, name: str, names: tuple[str, ...], days: int = 30
+) -> tuple[Path, Path]:
+    """A self-signed ECDSA certificate and its key, made with openssl on the controller."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    alt_names = ",".join(f"DNS:{each}" for each in names)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", str(days), "-subj", f"/CN={names[0]}",
+         "-addext", f"subjectAltName={alt_names}", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
 def load_json(response: Response) -> dict:
     return json.loads(response.body)

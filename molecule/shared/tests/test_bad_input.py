@@ -2,13 +2,12 @@
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import molecule_hosts, recap, run_playbook
+from conftest import make_certificate, molecule_hosts, recap, run_playbook
 
 BAD_EXTRA_VARS = [
     ({"wharf_upload_max_mb": "abc"}, "wharf_upload_max_mb"),
@@ -91,45 +90,15 @@ def test_missing_domains_are_refused(tmp_path):
     assert_refused_before_any_change(result.stdout + result.stderr, "wharf_domains")
 
 
-def make_certificate(folder: Path, name: str, domain: str) -> tuple[Path, Path]:
-    """A self-signed ECDSA certificate and key made with openssl on the controller."""
-    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "30",
-            "-subj",
-            f"/CN={domain}",
-            "-addext",
-            f"subjectAltName=DNS:{domain}",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
 @pytest.mark.parametrize(
     ("problem", "message"),
     [("key of another certificate", "its key is not"), ("other names", "does not cover")],
 )
 def test_provided_certificate_is_checked_before_any_change(tmp_path, problem, message):
-    cert, key = make_certificate(tmp_path, "site", "localhost")
-    _, other_key = make_certificate(tmp_path, "other", "localhost")
+    cert, key = make_certificate(tmp_path, "site", ("localhost",))
+    _, other_key = make_certificate(tmp_path, "other", ("localhost",))
     if problem == "other names":
-        cert, key = make_certificate(tmp_path, "elsewhere", "elsewhere.example")
+        cert, key = make_certificate(tmp_path, "elsewhere", ("elsewhere.example",))
     else:
         key = other_key
     extra = {

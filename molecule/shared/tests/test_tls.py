@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APP, ROOT, Site, run_playbook
+from conftest import APP, ROOT, Site, make_certificate, run_playbook
 
 TOOLS = Path(sys.executable).parent
 ACME_WEBROOT = "/var/lib/wharf/acme"
@@ -135,31 +135,7 @@ def fingerprint(pem: str) -> str:
 
 def test_provided_certificate_is_served_then_selfsigned_returns(host, tmp_path):
     name = host.backend.get_hostname()
-    cert, key = tmp_path / "site.pem", tmp_path / "site.key"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "90",
-            "-subj",
-            "/CN=localhost",
-            "-addext",
-            "subjectAltName=DNS:localhost,DNS:wharf.test",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = make_certificate(tmp_path, "site", ("localhost", "wharf.test"), days=90)
     served = "openssl s_client -connect 127.0.0.1:443 -servername localhost </dev/null 2>/dev/null"
     extra = {
         "wharf_tls_mode": "provided",
