@@ -44,7 +44,7 @@ unit: $(APP_VENV)/.installed
 	cd app && .venv/bin/pytest
 
 molecule: venv host-tools images
-	for scenario in $(SCENARIOS); do molecule test -s "$$scenario"; done
+	for scenario in $(SCENARIOS); do molecule test -s "$$scenario" || exit 1; done
 
 bench: venv
 	bench/run.sh

@@ -10,7 +10,8 @@ if [[ "$(id -u)" -ne 0 ]]; then
   sudo_cmd=(sudo)
 fi
 
-packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs python3-venv openssh-client curl tar gzip make)
+# openssl: the TLS verifiers make test certificates on the controller.
+packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs python3-venv openssh-client curl tar gzip make openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

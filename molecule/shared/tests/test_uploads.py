@@ -16,7 +16,8 @@ import pytest
 from conftest import ROOT, Site, png_bytes
 
 MEDIA = f"{ROOT}/shared/media"
-SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(\.[a-z0-9]{1,10})?$")
+# A slug, Django's random suffix when the name was taken, a lowercase extension.
+SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(_[A-Za-z0-9]{7})?(\.[a-z0-9]{1,10})?$")
 HTML = b"<html><body><script>document.title='owned'</script></body></html>"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
 
