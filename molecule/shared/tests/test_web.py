@@ -73,6 +73,19 @@ def test_hashed_static_file_served_by_nginx_precompressed_and_immutable(site, ho
     assert compressed.header("Cache-Control") == "public, max-age=31536000, immutable"
     assert hashlib.sha256(gzip.decompress(compressed.body)).hexdigest() == on_disk_sha256
 
+    # Brotli wins when offered: the .br sibling collectstatic wrote, byte for byte.
+    brotli = site.get(css, "-H", "Accept-Encoding: gzip, br")
+    assert brotli.status == 200
+    assert brotli.header("Content-Encoding") == "br"
+    assert "Accept-Encoding" in brotli.header("Vary")
+    assert brotli.header("Cache-Control") == "public, max-age=31536000, immutable"
+    assert brotli.sha256 == host.check_output(f"sha256sum {on_disk.path}.br").split()[0]
+    assert len(brotli.body) < len(compressed.body) < plain_size(host, on_disk.path)
+
+
+def plain_size(host, path: str) -> int:
+    return int(host.check_output(f"stat -c %s {path}"))
+
 
 def test_unhashed_static_file_is_cached_briefly(site):
     response = site.get("/static/site/site.css")
