@@ -5,6 +5,7 @@ acme.wharf.test over http-01 by fetching the token from nginx on port 80.
 Requests go to the host's own nginx; curl trusts pebble's root for them.
 """
 
+import shlex
 import time
 
 import pytest
@@ -15,6 +16,7 @@ DOMAIN = "acme.wharf.test"
 ROOT_CA = "/tmp/pebble-root.pem"
 LIVE = "/etc/letsencrypt/live/wharfdemo"
 TLS_DIR = "/etc/wharf/tls/wharfdemo"
+RENEWAL_CONF = "/etc/letsencrypt/renewal/wharfdemo.conf"
 
 
 @pytest.fixture
@@ -77,24 +79,20 @@ def test_renewal_through_certbot_service_while_nginx_serves(host, site):
         " done > /tmp/acme-load 2>&1; touch /tmp/acme-load.done"
     )
     host.run("rm -f /tmp/acme-load /tmp/acme-load.done")
-    host.run(f"setsid sh -c {shared.shlex.quote(load)} >/dev/null 2>&1 &")
+    host.run(f"setsid sh -c {shlex.quote(load)} >/dev/null 2>&1 &")
     time.sleep(2)
     # Make the certificate due, then renew the way the timer does.
-    host.run(
-        "sed -i 's/^#* *renew_before_expiry.*/renew_before_expiry = 3650 days/'"
-        " /etc/letsencrypt/renewal/wharfdemo.conf"
-    )
-    host.run(
-        "grep -q '^renew_before_expiry' /etc/letsencrypt/renewal/wharfdemo.conf"
-        " || sed -i '1i renew_before_expiry = 3650 days' /etc/letsencrypt/renewal/wharfdemo.conf"
-    )
+    # The inserted line is printed, never in sed's pattern space, so `d`
+    # only removes certbot's own (commented) setting.
+    due = "-e '1i renew_before_expiry = 3650 days' -e '/renew_before_expiry/d'"
+    host.run(f"sed -i {due} {RENEWAL_CONF}")
     renewal = host.run("systemctl start certbot.service")
     assert renewal.rc == 0, host.run("journalctl -u certbot.service -n 40 --no-pager").stdout
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not host.file("/tmp/acme-load.done").exists:
         time.sleep(1)
     codes = host.file("/tmp/acme-load").content_string.split()
-    host.run("sed -i '/^renew_before_expiry/d' /etc/letsencrypt/renewal/wharfdemo.conf")
+    host.run(f"sed -i '/^renew_before_expiry/d' {RENEWAL_CONF}")
 
     after = served_certificate(host)
     print(f"renewal: {before['serial']} -> {after['serial']}; requests: {len(codes)}")
