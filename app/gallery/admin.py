@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Post, Profile
+from .models import Document, Post, Profile
 
 
 @admin.register(Profile)
@@ -11,4 +11,10 @@ class ProfileAdmin(admin.ModelAdmin):
 @admin.register(Post)
 class PostAdmin(admin.ModelAdmin):
     list_display = ["title", "created"]
+    search_fields = ["title"]
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "created"]
     search_fields = ["title"]

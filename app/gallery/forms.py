@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Post, Profile
+from .models import Document, Post, Profile
 
 
 class SafeNameUploadForm(forms.ModelForm):
@@ -28,3 +28,9 @@ class PostForm(SafeNameUploadForm):
     class Meta:
         model = Post
         fields = ["title", "body", "cover", "attachment"]
+
+
+class DocumentForm(SafeNameUploadForm):
+    class Meta:
+        model = Document
+        fields = ["title", "file"]

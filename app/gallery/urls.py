@@ -8,5 +8,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("profiles/new/", views.ProfileCreateView.as_view(), name="profile-create"),
     path("posts/new/", views.PostCreateView.as_view(), name="post-create"),
+    path("documents/new/", views.DocumentCreateView.as_view(), name="document-create"),
+    path("documents/<int:pk>/", views.document_download, name="document-download"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -60,6 +60,7 @@ def test_production_values_come_from_environment():
             "DATABASE_URL": "postgres://app:pw@localhost:5432/app",
             "STATIC_ROOT": "/srv/app/shared/static",
             "MEDIA_ROOT": "/srv/app/shared/media",
+            "PRIVATE_MEDIA_ROOT": "/srv/app/shared/private",
             "UPLOAD_MAX_BYTES": "1048576",
         },
         drop=("DEBUG", "STATICFILES_STORAGE_BACKEND"),
@@ -75,6 +76,10 @@ def test_production_values_come_from_environment():
     assert values["storages"] == {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": "/srv/app/shared/private", "base_url": None},
+        },
     }
 
 

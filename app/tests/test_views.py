@@ -112,3 +112,11 @@ def test_long_client_file_names_are_accepted_and_shortened(client, media_root):
     assert response.status_code == 302
     stored = Post.objects.get(title="long").attachment.name
     assert stored.endswith("/" + "n" * 40 + ".txt")
+
+
+def test_avatar_thumbnail_is_written_when_the_avatar_is_saved(client, media_root):
+    client.post(reverse("gallery:profile-create"), {"display_name": "Ada", "avatar": png_upload()})
+    thumbnails = list((media_root / "thumbnails").rglob("*.webp"))
+    assert len(thumbnails) == 1
+    assert thumbnails[0].read_bytes()[8:12] == b"WEBP"
+    assert Profile.objects.get().avatar_thumbnail.url in client.get("/").content.decode()

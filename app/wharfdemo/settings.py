@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "imagekit",
     "gallery",
 ]
 
@@ -54,6 +55,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+# WHITENOISE=true: gunicorn serves /static/ itself (no web server in front, or
+# one that only proxies). WhiteNoise must come right after SecurityMiddleware.
+if env.flag("WHITENOISE", default=False):
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "wharfdemo.urls"
 WSGI_APPLICATION = "wharfdemo.wsgi.application"
@@ -98,7 +103,20 @@ STATIC_ROOT = env.text("STATIC_ROOT", str(BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env.text("MEDIA_URL", "/media/")
 MEDIA_ROOT = env.text("MEDIA_ROOT", str(BASE_DIR / "var" / "media"))
-STORAGES = build_storages()
+# Private documents on local disk: outside MEDIA_ROOT (no public URL), handed
+# out by a view after its permission check. With PRIVATE_MEDIA_ACCEL_URL set,
+# the view only answers X-Accel-Redirect and nginx sends the bytes from its
+# `internal` location of that URL.
+PRIVATE_MEDIA_ROOT = env.text("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private"))
+PRIVATE_MEDIA_ACCEL_URL = env.text("PRIVATE_MEDIA_ACCEL_URL", "")
+STORAGES = build_storages(PRIVATE_MEDIA_ROOT)
+
+# Thumbnails are made when the image is saved, never while a page renders:
+# rendering then costs no storage round trip, which matters on S3.
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+IMAGEKIT_CACHEFILE_DIR = "thumbnails"
+
+LOGIN_URL = "admin:login"
 
 # One number bounds uploads end to end: nginx's client_max_body_size is set
 # from the same deploy variable, and forms reject larger files with a message.
