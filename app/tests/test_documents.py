@@ -88,3 +88,11 @@ def test_upload_through_the_form_belongs_to_the_uploader(client, owner):
     home = client.get("/").content.decode()
     assert reverse("gallery:document-download", args=[document.pk]) in home
     assert document.file.url not in home
+
+
+def test_sign_in_then_see_own_documents(client, owner, document):
+    response = client.post(
+        reverse("login"), {"username": "owner", "password": "owner-pass-123"}, follow=True
+    )
+    assert response.status_code == 200
+    assert reverse("gallery:document-download", args=[document.pk]).encode() in response.content

@@ -116,7 +116,8 @@ STORAGES = build_storages(PRIVATE_MEDIA_ROOT)
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
 IMAGEKIT_CACHEFILE_DIR = "thumbnails"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "gallery:home"
 
 # One number bounds uploads end to end: nginx's client_max_body_size is set
 # from the same deploy variable, and forms reject larger files with a message.

@@ -52,11 +52,14 @@ class Response:
 class Site:
     """A browser session (cookie jar included) on the host's own nginx."""
 
-    def __init__(self, host, domain: str = DOMAIN, scheme: str = "https") -> None:
+    def __init__(
+        self, host, domain: str = DOMAIN, scheme: str = "https", session: str = "main"
+    ) -> None:
         self.host = host
         self.domain = domain
         self.scheme = scheme
-        self.jar = f"/tmp/wharf-test-cookies-{os.getpid()}"
+        # One cookie jar per browser session: two users can be signed in at once.
+        self.jar = f"/tmp/wharf-test-cookies-{os.getpid()}-{session}"
 
     def request(self, path: str, *curl_args: str, host_header: str | None = None) -> Response:
         """One round-trip to the host: curl, then status, headers and body in one reply."""
@@ -193,6 +196,52 @@ def upload_avatar(site: Site, name: str, image_path: str, origin: str | None = N
         "-H",
         f"Origin: {origin or site.scheme + '://' + site.domain}",
     )
+
+
+def create_user(host, name: str, password: str) -> None:
+    """A site user made with the app's own management shell (idempotent)."""
+    code = (
+        "from django.contrib.auth.models import User; "
+        f"user, _ = User.objects.get_or_create(username={name!r}); "
+        f"user.set_password({password!r}); user.save()"
+    )
+    result = host.run(f"sudo -u {APP} {ROOT}/bin/manage shell -c {shlex.quote(code)}")
+    assert result.rc == 0, result.stderr
+
+
+def sign_in(site: Site, name: str, password: str) -> None:
+    token = site.csrf_token("/accounts/login/")
+    response = site.request(
+        "/accounts/login/",
+        "--data-urlencode", f"csrfmiddlewaretoken={token}",
+        "--data-urlencode", f"username={name}",
+        "--data-urlencode", f"password={password}",
+        "-H", f"Origin: {site.scheme}://{site.domain}",
+    )  # fmt: skip
+    assert response.status == 302, f"sign-in as {name} -> {response.status}"
+
+
+def upload_document(site: Site, title: str, path: str) -> int:
+    """Upload a private document as the signed-in user; return its id from the home page."""
+    token = site.csrf_token("/documents/new/")
+    response = site.request(
+        "/documents/new/",
+        "-F", f"csrfmiddlewaretoken={token}",
+        "-F", f"title={title}",
+        "-F", f"file=@{path};type=application/pdf",
+        "-H", f"Origin: {site.scheme}://{site.domain}",
+    )  # fmt: skip
+    assert response.status == 302, f"document upload -> {response.status}"
+    ids = re.findall(rb'href="/documents/(\d+)/"', site.get("/").body)
+    assert ids, "the home page lists no document of the signed-in user"
+    return max(int(each) for each in ids)
+
+
+def make_file(host, path: str, size: int = 4096) -> str:
+    """Random bytes at `path` on the host; return their sha256."""
+    return host.check_output(
+        f"head -c {size} /dev/urandom > {shlex.quote(path)} && sha256sum {shlex.quote(path)}"
+    ).split()[0]
 
 
 def find_avatar(host, digest: str) -> str:
