@@ -9,6 +9,7 @@ import re
 import secrets
 
 import pytest
+
 from conftest import (
     APP,
     ROOT,
