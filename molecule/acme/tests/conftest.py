@@ -1,13 +1,7 @@
-"""The shared verifier helpers (podman host, Site), loaded under their own name."""
+"""This scenario's tests use the shared verifier helpers."""
 
-import importlib.util
 import sys
 from pathlib import Path
 
-_SHARED = Path(__file__).resolve().parents[2] / "shared" / "tests" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("wharf_shared_conftest", _SHARED)
-shared = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = shared
-_spec.loader.exec_module(shared)
-
-host = shared.host
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
+from shared_conftest import host, shared  # noqa: F401

@@ -257,8 +257,10 @@ def find_avatar(host, digest: str) -> str:
 # --- running the deploy playbook from the controller ----------------------
 
 
-def run_playbook(*args: str, inventory: str | None = None) -> subprocess.CompletedProcess:
-    """ansible-playbook against this scenario's hosts, as `molecule converge` runs it."""
+def run_playbook(
+    *args: str, inventory: str | None = None, playbook: str | None = None
+) -> subprocess.CompletedProcess:
+    """ansible-playbook on this scenario's hosts: the converge playbook, or playbooks/<name>."""
     env = dict(os.environ)
     env["ANSIBLE_ROLES_PATH"] = str(PROJECT_DIR / "roles")
     env["ANSIBLE_FORCE_COLOR"] = "0"
@@ -268,7 +270,11 @@ def run_playbook(*args: str, inventory: str | None = None) -> subprocess.Complet
         "ansible-playbook",
         "-i",
         inventory,
-        str(PROJECT_DIR / "molecule" / "shared" / "converge.yml"),
+        str(
+            PROJECT_DIR / "playbooks" / playbook
+            if playbook
+            else PROJECT_DIR / "molecule" / "shared" / "converge.yml"
+        ),
         *args,
     ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=900)
