@@ -48,6 +48,9 @@ def s3_common() -> dict[str, Any]:
         "addressing_style": env.text("AWS_S3_ADDRESSING_STYLE", "") or None,
         "region_name": env.text("AWS_S3_REGION_NAME", "") or None,
         "endpoint_url": env.text("AWS_S3_ENDPOINT_URL", "") or None,
+        # Signature version 4: the only one every AWS region and most
+        # S3-compatible services accept, for requests and pre-signed URLs.
+        "signature_version": "s3v4",
     }
 
 

@@ -7,10 +7,12 @@ pages hand out.
 """
 
 import json
+import os
 import re
 import secrets
 import shlex
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -278,3 +280,16 @@ def test_media_migration_copies_local_files_into_the_bucket(host):
     for key, digest in digests.items():
         assert object_sha256(host, FILES, key) == digest
     host.run("rm -rf /srv/wharfdemo/shared/media/legacy")
+
+
+def test_s3_secret_stays_out_of_output_and_logs(host):
+    secret = (Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "s3_secret").read_text().strip()
+    assert len(secret) == 40
+    result = shared.run_playbook("-v", "--check")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert shared.recap(output, "wharf-s3-12")["changed"] == 0
+    assert secret not in output
+    assert secret not in host.check_output("journalctl --no-pager -q")
+    holders = host.run(f"grep -rlF -- {shlex.quote(secret)} /etc /srv /var/log /tmp /root /opt")
+    assert holders.stdout.split() == ["/srv/wharfdemo/shared/app.env"]

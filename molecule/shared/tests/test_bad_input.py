@@ -9,6 +9,9 @@ import yaml
 
 from conftest import make_certificate, molecule_hosts, recap, run_playbook
 
+# Media on S3 with a valid bucket, for the cases that break one S3 setting.
+S3 = {"wharf_media": "s3", "wharf_s3_bucket": "wharfdemo-files"}
+
 BAD_EXTRA_VARS = [
     ({"wharf_upload_max_mb": "abc"}, "wharf_upload_max_mb"),
     ({"wharf_upload_max_mb": -5}, "wharf_upload_max_mb"),
@@ -53,6 +56,21 @@ BAD_EXTRA_VARS = [
     ({"wharf_django_silenced_checks": ["everything"]}, "wharf_django_silenced_checks"),
     ({"wharf_nginx_worker_connections": 10}, "wharf_nginx_worker_connections"),
     ({"wharf_gunicorn_kill_mode": "none"}, "wharf_gunicorn_kill_mode"),
+    ({"wharf_static": "cdn"}, "wharf_static"),
+    ({"wharf_media": "s3"}, "wharf_s3_bucket"),
+    ({**S3, "wharf_s3_bucket": "Site_Files"}, "wharf_s3_bucket"),
+    ({**S3, "wharf_s3_bucket": "192.168.1.10"}, "wharf_s3_bucket"),
+    ({**S3, "wharf_s3_access_key_id": "AKIAEXAMPLE000000000"}, "wharf_buckets_secret_access_key"),
+    ({**S3, "wharf_s3_endpoint_url": "s3.example.net"}, "wharf_buckets_endpoint_url"),
+    ({**S3, "wharf_s3_querystring_expire": 0}, "wharf_django_s3_querystring_expire"),
+    ({**S3, "wharf_s3_cors_origins": ["*"]}, "wharf_buckets_cors_origins"),
+    ({**S3, "wharf_buckets_noncurrent_version_days": -1}, "wharf_buckets_noncurrent_version_days"),
+    ({**S3, "wharf_buckets_encryption": "rot13"}, "wharf_buckets_encryption"),
+    (
+        {"wharf_django_private_root": "/srv/wharfdemo/shared/media/private"},
+        "wharf_django_private_root",
+    ),
+    ({"wharf_nginx_protected_url": "/media/"}, "wharf_nginx_protected_url"),
 ]
 
 

@@ -42,8 +42,7 @@ def test_nginx_has_no_static_location(host):
 
 def test_django_runs_whitenoise_first_after_security(host):
     code = (
-        "from django.conf import settings; import json; "
-        "print(json.dumps(settings.MIDDLEWARE[:2]))"
+        "from django.conf import settings; import json; print(json.dumps(settings.MIDDLEWARE[:2]))"
     )
     output = host.check_output(f"sudo -u wharfdemo /srv/wharfdemo/bin/manage shell -c '{code}'")
     assert json.loads(output.splitlines()[-1]) == [
