@@ -23,6 +23,8 @@ ENDPOINT = "http://s3.wharf.test:9000"
 FILES, PRIVATE = "wharfdemo-files", "wharfdemo-private"
 EXPIRE_SECONDS = 120
 PASSWORD = "correct-horse-" + secrets.token_hex(4)
+# Image contents unique to this run: a verify run again finds only its own uploads.
+RUN = secrets.randbelow(1 << 16) << 8
 
 _S3_CALL = """
 import json, sys
@@ -113,7 +115,7 @@ def media_keys_with(host, digest: str) -> list[str]:
 
 
 def test_avatar_goes_to_the_bucket_not_the_disk(host, site):
-    digest = upload(site, host, seed=31)
+    digest = upload(site, host, seed=RUN + 31)
     assert len(media_keys_with(host, digest)) == 1
     found = host.run(
         "find /srv/wharfdemo -path /srv/wharfdemo/code -prune -o -type f -name '*.png' -print"
@@ -128,7 +130,7 @@ def test_avatar_goes_to_the_bucket_not_the_disk(host, site):
 
 
 def test_thumbnail_object_is_written_to_the_bucket(host, site):
-    upload(site, host, seed=32)
+    upload(site, host, seed=RUN + 32)
     thumbnails = keys(host, FILES, "media/thumbnails/avatars/")
     assert any(key.endswith(".webp") for key in thumbnails)
     page = site.get("/").body.decode()
@@ -137,8 +139,8 @@ def test_thumbnail_object_is_written_to_the_bucket(host, site):
 
 
 def test_same_name_uploaded_twice_keeps_both(host, site):
-    first = upload(site, host, seed=33, name="same.png")
-    second = upload(site, host, seed=33, name="same.png")
+    first = upload(site, host, seed=RUN + 33, name="same.png")
+    second = upload(site, host, seed=RUN + 33, name="same.png")
     assert first == second
     assert len(media_keys_with(host, first)) == 2
 
