@@ -45,9 +45,8 @@ def test_django_sends_the_security_headers_once(site):
     response = site.get("/")
     assert response.status == 200
     assert response.count("strict-transport-security") == 1
-    assert re.fullmatch(
-        r"max-age=63072000; includeSubDomains", response.header("strict-transport-security")
-    )
+    hsts = response.header("strict-transport-security")
+    assert hsts == "max-age=63072000; includeSubDomains"
     assert response.header("x-content-type-options") == "nosniff"
     assert response.header("x-frame-options") == "DENY"
     assert response.header("referrer-policy") == "same-origin"
