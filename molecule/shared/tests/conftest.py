@@ -53,11 +53,18 @@ class Site:
     """A browser session (cookie jar included) on the host's own nginx."""
 
     def __init__(
-        self, host, domain: str = DOMAIN, scheme: str = "https", session: str = "main"
+        self,
+        host,
+        domain: str = DOMAIN,
+        scheme: str = "https",
+        session: str = "main",
+        headers: tuple[str, ...] = (),
     ) -> None:
         self.host = host
         self.domain = domain
         self.scheme = scheme
+        # Sent with every request (e.g. what a platform's router adds).
+        self.headers = [arg for header in headers for arg in ("-H", header)]
         # One cookie jar per browser session: two users can be signed in at once.
         self.jar = f"/tmp/wharf-test-cookies-{os.getpid()}-{session}"
 
@@ -80,6 +87,7 @@ class Site:
             "--connect-to",
             "::127.0.0.1:",
             *(("-H", f"Host: {host_header}") if host_header else ()),
+            *self.headers,
             "-w",
             "%{http_code}",
             *curl_args,

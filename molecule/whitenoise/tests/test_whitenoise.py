@@ -12,6 +12,8 @@ import pytest
 from conftest import shared
 
 CODE = "/srv/wharfdemo/code"
+# The host without a web server has its own module (test_paas.py).
+testinfra_hosts = ["ansible://wharf-whitenoise-13"]
 
 
 @pytest.fixture
@@ -19,7 +21,7 @@ def site(host):
     return shared.Site(host)
 
 
-def hashed_url(site, original: str) -> str:
+def hashed_url(site: shared.Site, original: str) -> str:
     """The hashed URL the page uses for a static file, e.g. site/site.css."""
     stem, extension = original.rsplit(".", 1)
     page = site.get("/").body.decode()
