@@ -71,6 +71,13 @@ BAD_EXTRA_VARS = [
         "wharf_django_private_root",
     ),
     ({"wharf_nginx_protected_url": "/media/"}, "wharf_nginx_protected_url"),
+    ({"wharf_web_server": "apache"}, "wharf_web_server"),
+    ({"wharf_web_server": "none"}, "wharf_web_server none leaves nothing to serve files"),
+    (
+        {**S3, "wharf_web_server": "none", "wharf_static": "s3", "wharf_app_port": 0},
+        "wharf_app_port",
+    ),
+    ({"wharf_gunicorn_tcp_listen": ["everywhere"]}, "wharf_gunicorn_tcp_listen"),
 ]
 
 
