@@ -190,20 +190,20 @@ def make_png(host, path: str, seed: int, size: int = 24, noise: bool = False) ->
     return hashlib.sha256(data).hexdigest()
 
 
+def post_form(
+    site: Site, path: str, fields: dict[str, str], multipart: bool = False, origin: str = ""
+) -> Response:
+    """Submit a form as a browser does: its CSRF token, the session cookie, an Origin header."""
+    values = {"csrfmiddlewaretoken": site.csrf_token(path), **fields}
+    flag = "-F" if multipart else "--data-urlencode"
+    args = [arg for name, value in values.items() for arg in (flag, f"{name}={value}")]
+    origin = origin or f"{site.scheme}://{site.domain}"
+    return site.request(path, *args, "-H", f"Origin: {origin}")
+
+
 def upload_avatar(site: Site, name: str, image_path: str, origin: str | None = None) -> Response:
-    """Submit the profile form as a browser does: CSRF token, cookie and Origin header."""
-    token = site.csrf_token("/profiles/new/")
-    return site.request(
-        "/profiles/new/",
-        "-F",
-        f"csrfmiddlewaretoken={token}",
-        "-F",
-        f"display_name={name}",
-        "-F",
-        f"avatar=@{image_path};type=image/png",
-        "-H",
-        f"Origin: {origin or site.scheme + '://' + site.domain}",
-    )
+    fields = {"display_name": name, "avatar": f"@{image_path};type=image/png"}
+    return post_form(site, "/profiles/new/", fields, multipart=True, origin=origin or "")
 
 
 def create_user(host, name: str, password: str) -> None:
@@ -218,27 +218,14 @@ def create_user(host, name: str, password: str) -> None:
 
 
 def sign_in(site: Site, name: str, password: str) -> None:
-    token = site.csrf_token("/accounts/login/")
-    response = site.request(
-        "/accounts/login/",
-        "--data-urlencode", f"csrfmiddlewaretoken={token}",
-        "--data-urlencode", f"username={name}",
-        "--data-urlencode", f"password={password}",
-        "-H", f"Origin: {site.scheme}://{site.domain}",
-    )  # fmt: skip
+    response = post_form(site, "/accounts/login/", {"username": name, "password": password})
     assert response.status == 302, f"sign-in as {name} -> {response.status}"
 
 
 def upload_document(site: Site, title: str, path: str) -> int:
     """Upload a private document as the signed-in user; return its id from the home page."""
-    token = site.csrf_token("/documents/new/")
-    response = site.request(
-        "/documents/new/",
-        "-F", f"csrfmiddlewaretoken={token}",
-        "-F", f"title={title}",
-        "-F", f"file=@{path};type=application/pdf",
-        "-H", f"Origin: {site.scheme}://{site.domain}",
-    )  # fmt: skip
+    fields = {"title": title, "file": f"@{path};type=application/pdf"}
+    response = post_form(site, "/documents/new/", fields, multipart=True)
     assert response.status == 302, f"document upload -> {response.status}"
     ids = re.findall(rb'href="/documents/(\d+)/"', site.get("/").body)
     assert ids, "the home page lists no document of the signed-in user"
