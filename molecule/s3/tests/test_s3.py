@@ -252,7 +252,7 @@ def env_digest(host) -> str:
             {"wharf_s3_bucket": "wharfdemo-missing", "wharf_buckets_manage": False},
             "bucket wharfdemo-missing cannot be listed",
         ),
-        ("no bucket", {"wharf_s3_bucket": ""}, "S3 storage needs wharf_s3_bucket"),
+        ("no bucket", {"wharf_s3_bucket": ""}, "needs wharf_s3_bucket, the bucket name"),
     ],
 )
 def test_bad_storage_settings_fail_before_anything_changes(host, site, case, extra, expected):
