@@ -19,7 +19,7 @@ help:
 	@echo "make deploy    create the local host (podman) and deploy to it: https://localhost:8443/"
 	@echo "make destroy   remove the local host and everything deployed in it"
 	@echo "make test      lint + app unit tests + Molecule scenarios ($(SCENARIOS))"
-	@echo "make bench     measure serving throughput against the local host (see bench/)"
+	@echo "make bench     measure serving and deploy times against the local host (see bench/)"
 
 deploy: venv host-tools image-local
 	scripts/local-host.sh up
@@ -48,6 +48,7 @@ molecule: venv host-tools images
 
 bench: venv
 	bench/run.sh
+	.venv/bin/python bench/deploy.py
 
 host-tools:
 	scripts/install-host-tools.sh

@@ -53,9 +53,9 @@ CONF
 nginx -c /tmp/bench-nginx.conf"
 
 # Ceiling for the app: the same gunicorn settings, bound to TCP, no proxy.
-in_host "cd ${root}/code && set -a && . ${root}/shared/app.env && set +a && \
+in_host "cd ${root}/current/code && set -a && . ${root}/shared/app.env && . ${root}/current/release.env && set +a && \
   setpriv --reuid=${app} --regid=${app} --init-groups \
-  ${root}/venv/bin/gunicorn --config /etc/wharf/${app}/gunicorn.conf.py \
+  ${root}/current/venv/bin/gunicorn --config /etc/wharf/${app}/gunicorn.conf.py \
   --bind 127.0.0.1:8001 --daemon --pid /tmp/bench-gunicorn.pid --access-logfile /dev/null \
   wharfdemo.wsgi:application"
 

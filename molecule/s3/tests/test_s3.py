@@ -96,7 +96,8 @@ def test_page_static_urls_point_at_the_bucket_and_load(host, site):
         assert "X-Amz-Signature" not in url, "static URLs are public, never signed"
     css = next(url for url in urls if "/site/site." in url and url.endswith(".css"))
     response = fetch(host, css)
-    source = host.check_output("sha256sum /srv/wharfdemo/code/static/site/site.css").split()[0]
+    original = "/srv/wharfdemo/current/code/static/site/site.css"
+    source = host.check_output(f"sha256sum {original}").split()[0]
     assert (response.status, response.sha256) == (200, source)
 
 
@@ -118,7 +119,8 @@ def test_avatar_goes_to_the_bucket_not_the_disk(host, site):
     digest = upload(site, host, seed=RUN + 31)
     assert len(media_keys_with(host, digest)) == 1
     found = host.run(
-        "find /srv/wharfdemo -path /srv/wharfdemo/code -prune -o -type f -name '*.png' -print"
+        "find /srv/wharfdemo \\( -path '/srv/wharfdemo/releases/*/code' -o -path"
+        " /srv/wharfdemo/venvs \\) -prune -o -type f -name '*.png' -print"
     )
     assert found.stdout.strip() == "", f"uploads on the app host's disk: {found.stdout}"
     # The page links the avatar by a pre-signed URL (the bucket is not public).

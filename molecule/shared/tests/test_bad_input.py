@@ -78,6 +78,12 @@ BAD_EXTRA_VARS = [
         "wharf_app_port",
     ),
     ({"wharf_gunicorn_tcp_listen": ["everywhere"]}, "wharf_gunicorn_tcp_listen"),
+    ({"wharf_keep_releases": 1}, "wharf_keep_releases"),
+    ({"wharf_keep_releases": "all"}, "wharf_keep_releases"),
+    ({"wharf_django_health_path": "healthz"}, "wharf_django_health_path"),
+    ({"wharf_rollback_to": "../etc"}, "wharf_django_rollback_to"),
+    ({"wharf_backup_keep": 0}, "wharf_backup_keep"),
+    ({"wharf_backup_dir": "backups"}, "wharf_backup_dir"),
 ]
 
 

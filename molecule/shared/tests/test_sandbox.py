@@ -13,8 +13,8 @@ from conftest import APP, ROOT, find_avatar, make_png, upload_avatar
 
 SERVICE = f"gunicorn-{APP}.service"
 READ_ONLY = [
-    f"{ROOT}/code",
-    f"{ROOT}/venv",
+    f"{ROOT}/releases",
+    f"{ROOT}/venvs",
     f"{ROOT}/bin",
     f"{ROOT}/shared/static",
     f"{ROOT}/shared/app.env",

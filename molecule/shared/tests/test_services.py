@@ -44,9 +44,12 @@ def test_environment_file_is_private(host):
 
 
 def test_code_and_venv_belong_to_root(host):
-    for path in (f"{ROOT}/code", f"{ROOT}/venv", f"{ROOT}/code/manage.py"):
+    code = f"{ROOT}/current/code"
+    for path in (f"{ROOT}/releases", code, f"{code}/manage.py", f"{ROOT}/venvs"):
         assert host.file(path).user == "root", path
-    assert host.run(f"sudo -u {APP} touch {ROOT}/code/x").rc != 0
+    assert host.run(f"sudo -u {APP} touch {code}/x").rc != 0
+    venv = host.check_output(f"readlink -f {ROOT}/current/venv")
+    assert host.run(f"sudo -u {APP} touch {venv}/x").rc != 0
 
 
 def test_media_and_static_live_outside_the_code(host):

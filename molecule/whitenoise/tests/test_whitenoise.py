@@ -11,7 +11,7 @@ import pytest
 
 from conftest import shared
 
-CODE = "/srv/wharfdemo/code"
+CODE = "/srv/wharfdemo/current/code"
 # The host without a web server has its own module (test_paas.py).
 testinfra_hosts = ["ansible://wharf-whitenoise-13"]
 

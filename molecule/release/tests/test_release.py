@@ -1,0 +1,327 @@
+"""Releases under load: deploy, a broken release, rollback, backup and restore.
+
+The tests run in file order, one story on one host. v1 is what converge
+deployed (the sample app). The verifier builds the next versions on the
+controller from copies of app/ and deploys them with the real playbooks
+while a constant-rate load (load.py) runs against the host's published
+https port; every step asserts that no request failed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from load import Load
+
+from conftest import shared
+
+APP, ROOT, Site = shared.APP, shared.ROOT, shared.Site
+find_avatar, load_json, make_png = shared.find_avatar, shared.load_json, shared.make_png
+molecule_hosts, run_playbook, upload_avatar = (
+    shared.molecule_hosts,
+    shared.run_playbook,
+    shared.upload_avatar,
+)
+
+PROJECT = Path(__file__).resolve().parents[3]
+HASHED_CSS = re.compile(r'"(/static/[^"]+\.[0-9a-f]{12}\.css)"')
+STATE: dict[str, object] = {}  # what earlier steps saw, for later ones
+
+MIGRATION_V2 = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("gallery", "0003_documents_and_thumbnails")]
+
+    operations = [
+        migrations.CreateModel(
+            name="Announcement",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
+                ("text", models.CharField(max_length=200)),
+            ],
+        ),
+    ]
+"""
+
+MODEL_V2 = '''
+
+class Announcement(models.Model):
+    """Added in v2 with migration 0004; rolling back to v1 must reverse it."""
+
+    text = models.CharField(max_length=200)
+'''
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def published_port() -> int:
+    name = molecule_hosts()[0]
+    answer = subprocess.run(
+        ["podman", "port", name, "443/tcp"], capture_output=True, text=True, check=True
+    )
+    return int(answer.stdout.strip().splitlines()[0].rsplit(":", 1)[1])
+
+
+def build(folder: Path, version: str, base: Path = PROJECT / "app") -> Path:
+    """A copy of a project on the controller, with its VERSION set."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(base, folder, ignore=shutil.ignore_patterns(".venv", "var", "__pycache__"))
+    (folder / "VERSION").write_text(version + "\n")
+    return folder
+
+
+def deploy(source: Path, *extra: str) -> subprocess.CompletedProcess:
+    return run_playbook("-e", json.dumps({"wharf_django_local_path": str(source)}), *extra)
+
+
+def under_load(site_paths: list[str], action) -> tuple[subprocess.CompletedProcess, object]:
+    """Run `action` while the load runs; return its result and the load's counts."""
+    with Load(published_port(), site_paths, rate=50, max_seconds=600) as load:
+        time.sleep(2)  # the load is flowing before anything changes
+        result = action()
+        time.sleep(3)  # and keeps flowing after the switch
+        counts = load.stop()
+    print(f"load: {counts}")
+    return result, counts
+
+
+def assert_no_failed_requests(counts) -> None:
+    assert counts.sent > 100, f"the load barely ran: {counts}"
+    assert counts.failed == 0 and counts.errors == 0, f"{counts}; first: {counts.problems[:5]}"
+
+
+def flat(output: str) -> str:
+    """Playbook output without whitespace: YAML results fold long messages anywhere."""
+    return re.sub(r"\\\n\s*|\s+", "", output)
+
+
+def version(site: Site) -> str:
+    return load_json(site.get("/healthz"))["version"]
+
+
+def current_release(host) -> str:
+    return host.check_output(f"readlink {ROOT}/current").rsplit("/", 1)[-1]
+
+
+def assert_media_intact(host, site: Site) -> None:
+    """The avatar uploaded in the first step: same bytes on disk and over https."""
+    path, digest = STATE["avatar"]
+    assert host.check_output(f"sha256sum {path}").split()[0] == digest
+    served = site.get(path.replace(f"{ROOT}/shared/media/", "/media/"))
+    assert served.status == 200 and served.sha256 == digest
+
+
+def load_paths(site: Site) -> list[str]:
+    css = HASHED_CSS.search(site.get("/").body.decode()).group(1)
+    return ["/", "/healthz", css]
+
+
+@pytest.fixture
+def site(host) -> Site:
+    return Site(host)
+
+
+# --- the story ----------------------------------------------------------------
+
+
+def test_v1_serves_from_a_release(host, site):
+    assert version(site) == "1.0.0"
+    release = current_release(host)
+    assert re.fullmatch(r"\d{8}T\d{6}Z-1\.0\.0", release), release
+    assert host.file(f"{ROOT}/releases/{release}/release.json").exists
+    # The virtualenv is shared by releases with the same requirements.
+    assert host.file(f"{ROOT}/releases/{release}/venv").is_symlink
+    assert host.check_output(f"readlink {ROOT}/releases/{release}/venv").startswith(
+        f"{ROOT}/venvs/"
+    )
+    # Each release collects its own static files (and manifest).
+    env = host.check_output(f"cat {ROOT}/releases/{release}/release.env")
+    assert f"STATIC_ROOT='{ROOT}/releases/{release}/static'" in env
+    assert host.file(f"{ROOT}/releases/{release}/static/staticfiles.json").exists
+    # The daily backup timer is armed.
+    assert host.service(f"wharf-backup-{APP}.timer").is_enabled
+
+    digest = make_png(host, "/tmp/wharf-release-avatar.png", seed=4242)
+    assert upload_avatar(site, "release-keeper", "/tmp/wharf-release-avatar.png").status == 302
+    STATE["avatar"] = (find_avatar(host, digest), digest)
+    STATE["v1_css"] = HASHED_CSS.search(site.get("/").body.decode()).group(1)
+    STATE["v1_release"] = release
+    assert_media_intact(host, site)
+
+
+def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_path_factory):
+    source = build(tmp_path_factory.mktemp("v2") / "app", "2.0.0")
+    (source / "gallery" / "migrations" / "0004_announcement.py").write_text(MIGRATION_V2)
+    with open(source / "gallery" / "models.py", "a") as models:
+        models.write(MODEL_V2)
+    css = source / "static" / "site" / "site.css"
+    css.write_text(css.read_text() + "\n.release-two { color: inherit; }\n")
+    base = source / "gallery" / "templates" / "gallery" / "base.html"
+    base.write_text(base.read_text().replace("</body>", '<p class="release">two</p></body>'))
+    STATE["v2_source"] = source
+
+    started = time.monotonic()
+    result, counts = under_load(load_paths(site), lambda: deploy(source))
+    print(f"v2 deploy took {time.monotonic() - started:.1f} s")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert_no_failed_requests(counts)
+
+    assert version(site) == "2.0.0"
+    page = site.get("/").body.decode()
+    assert '<p class="release">two</p>' in page
+    new_css = HASHED_CSS.search(page).group(1)
+    assert new_css != STATE["v1_css"], "v2 changed its CSS, so its hashed name must change"
+    # A browser still holding v1's page gets v1's stylesheet.
+    assert site.get(STATE["v1_css"]).status == 200
+    assert site.get(new_css).status == 200
+    # The pending migration was applied once, after a dump.
+    dumps = host.check_output(f"ls /var/backups/wharf/{APP}/pre-migrate/")
+    assert current_release(host) + ".pgdump" in dumps.split()
+    assert "[X] 0004_announcement" in host.check_output(
+        f"sudo -u {APP} {ROOT}/bin/manage showmigrations gallery"
+    )
+    assert_media_intact(host, site)
+
+
+def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory):
+    source = build(tmp_path_factory.mktemp("v3") / "app", "3.0.0", base=STATE["v2_source"])
+    wsgi = source / "wharfdemo" / "wsgi.py"
+    wsgi.write_text("import wharf_module_that_does_not_exist  # noqa: F401\n" + wsgi.read_text())
+    before = current_release(host)
+
+    result, counts = under_load(load_paths(site), lambda: deploy(source))
+    assert result.returncode != 0, "a release that cannot import must fail the deploy"
+    output = flat(result.stdout + result.stderr)
+    assert "ModuleNotFoundError" in output and "wharf_module_that_does_not_exist" in output
+    assert "LoadtheWSGIapplication" in output
+    assert_no_failed_requests(counts)
+    assert current_release(host) == before
+    assert version(site) == "2.0.0"
+    assert_media_intact(host, site)
+
+
+def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_factory):
+    """v4 starts and serves pages, but its /healthz says the database is down."""
+    source = build(tmp_path_factory.mktemp("v4") / "app", "4.0.0", base=STATE["v2_source"])
+    views = source / "gallery" / "views.py"
+    healthy = "    try:\n        with connection.cursor() as cursor:"
+    assert healthy in views.read_text()
+    broken = healthy.replace("try:", 'try:\n        raise DatabaseError("v4")')
+    views.write_text(views.read_text().replace(healthy, broken))
+    before = current_release(host)
+    quick = json.dumps({"wharf_django_health_timeout": 10})
+
+    # Pages and assets only: v4's own /healthz answers 503 while it is live.
+    paths = [path for path in load_paths(site) if path != "/healthz"]
+    result, counts = under_load(paths, lambda: deploy(source, "-e", quick))
+    output = flat(result.stdout + result.stderr)
+    assert result.returncode != 0
+    assert "failedaftertheswitch" in output
+    assert f"currentpointsat{before}againanditisservingandhealthy" in output
+    assert_no_failed_requests(counts)
+    assert current_release(host) == before
+    assert version(site) == "2.0.0"
+    # The release that failed is gone, so a later rollback cannot pick it.
+    assert "-4.0.0" not in host.check_output(f"ls {ROOT}/releases")
+    assert_media_intact(host, site)
+
+
+def test_rollback_refuses_migrations_the_target_does_not_know(host, site):
+    result = run_playbook(playbook="rollback.yml")
+    assert result.returncode != 0
+    output = flat(result.stdout + result.stderr)
+    assert "Refusingtorollbackto" + STATE["v1_release"] in output
+    assert "migrationsitdoesnotknow:gallery.0004_announcement." in output
+    assert version(site) == "2.0.0"
+
+
+def test_rollback_reversing_the_migration_serves_v1(host, site):
+    reverse = json.dumps({"wharf_rollback_reverse_migrations": True})
+    result, counts = under_load(
+        load_paths(site), lambda: run_playbook("-e", reverse, playbook="rollback.yml")
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert_no_failed_requests(counts)
+    assert version(site) == "1.0.0"
+    assert current_release(host) == STATE["v1_release"]
+    assert "[ ] 0004_announcement" not in host.check_output(
+        f"sudo -u {APP} {ROOT}/bin/manage showmigrations gallery"
+    )
+    tables = host.check_output(f"{ROOT}/bin/pg psql -At -c '\\dt gallery_*'")
+    assert "gallery_announcement" not in tables
+    assert '<p class="release">two</p>' not in site.get("/").body.decode()
+    assert_media_intact(host, site)
+
+
+def test_old_releases_are_pruned(host, site, tmp_path_factory):
+    """keep_releases is 3 here: two more code-only deploys push the oldest out."""
+    for number in (5, 6):
+        source = build(tmp_path_factory.mktemp(f"v{number}") / "app", f"{number}.0.0")
+        started = time.monotonic()
+        result = deploy(source)
+        print(f"code-only deploy of {number}.0.0 took {time.monotonic() - started:.1f} s")
+        assert result.returncode == 0, result.stdout[-4000:]
+    releases = host.check_output(f"ls {ROOT}/releases").split()
+    assert len(releases) == 3, releases
+    assert [name.rsplit("-", 1)[1] for name in releases] == ["2.0.0", "5.0.0", "6.0.0"]
+    assert current_release(host).endswith("-6.0.0")
+    # One virtualenv serves them all: the requirements never changed.
+    assert len(host.check_output(f"ls {ROOT}/venvs").split()) == 1
+    assert version(site) == "6.0.0"
+    assert_media_intact(host, site)
+
+
+TABLES = ("auth_user", "gallery_profile", "gallery_post", "gallery_document")
+
+
+def snapshot(host) -> dict[str, str]:
+    """Row digests of the app's tables and checksums of every media file."""
+    digest = "count(*) || ' ' || md5(coalesce(string_agg(t::text, '|' order by t::text), ''))"
+    rows = {
+        table: host.check_output(f'{ROOT}/bin/pg psql -At -c "select {digest} from {table} t"')
+        for table in TABLES
+    }
+    files = host.check_output(
+        f"cd {ROOT}/shared && find media private -type f -print0 | sort -z | xargs -0r sha256sum"
+    )
+    return {**rows, "files": files}
+
+
+def test_backup_then_restore_brings_back_rows_and_bytes(host, site, tmp_path_factory):
+    before = snapshot(host)
+    assert before["files"], "there is media to back up"
+    saved = tmp_path_factory.mktemp("backups")
+    result = run_playbook(
+        "-e", json.dumps({"wharf_backup_fetch_to": str(saved)}), playbook="backup.yml"
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    run = next(saved.iterdir())
+    assert {path.name for path in run.iterdir()} >= {
+        "database.pgdump",
+        "media.tar.gz",
+        "private.tar.gz",
+        "SHA256SUMS",
+    }
+
+    # Lose everything: every table and every uploaded file, and the run on the host.
+    drop = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
+    host.run_expect([0], f"{ROOT}/bin/pg psql -c '{drop}'")
+    host.run_expect([0], f"find {ROOT}/shared/media {ROOT}/shared/private -mindepth 1 -delete")
+    host.run_expect([0], f"rm -rf /var/backups/wharf/{APP}/runs/*")
+    assert site.get(STATE["avatar"][0].replace(f"{ROOT}/shared/media/", "/media/")).status == 404
+
+    result = run_playbook(
+        "-e", json.dumps({"wharf_backup_restore_from": str(run)}), playbook="restore.yml"
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert snapshot(host) == before
+    assert version(site) == "6.0.0"
+    assert_media_intact(host, site)
