@@ -17,11 +17,9 @@ usage: bench/deploy.py [--port 8443]
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import re
 import shutil
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -29,7 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from load import Counts, Load
+from load import Counts, Load, fetch
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -53,11 +51,7 @@ def playbook(name: str, *extra: str) -> tuple[float, str]:
 
 
 def get(port: int, path: str) -> bytes:
-    tls = ssl.create_default_context()
-    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
-    connection = http.client.HTTPSConnection("127.0.0.1", port, context=tls, timeout=30)
-    connection.request("GET", path, headers={"Host": "localhost"})
-    return connection.getresponse().read()
+    return fetch(port, path)[1]
 
 
 def served_version(port: int) -> str:

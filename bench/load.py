@@ -71,10 +71,6 @@ class Load:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        # A test load, not a TLS test: the local CA is checked elsewhere.
-        self._tls = ssl.create_default_context()
-        self._tls.check_hostname = False
-        self._tls.verify_mode = ssl.CERT_NONE
 
     def __enter__(self) -> Load:
         self._thread.start()
@@ -103,23 +99,10 @@ class Load:
     def _one(self, path: str) -> None:
         status, problem, body = 0, "", b""
         started = time.monotonic()
-        connection = http.client.HTTPSConnection(
-            "127.0.0.1", self.port, timeout=60, context=self._tls
-        )
         try:
-            # SNI and Host name the site; the connection goes to the host's port.
-            connection.sock = self._tls.wrap_socket(
-                socket.create_connection(("127.0.0.1", self.port), timeout=60),
-                server_hostname=self.server_name,
-            )
-            connection.request("GET", path, headers={"Host": self.server_name})
-            response = connection.getresponse()
-            body = response.read()
-            status = response.status
+            status, body = fetch(self.port, path, self.server_name)
         except (OSError, http.client.HTTPException) as error:
             problem = f"{path}: {error!r}"
-        finally:
-            connection.close()
         answered = time.monotonic()
         version = _version(body) if path == "/healthz" and status == 200 else ""
         with self._lock:
@@ -136,6 +119,23 @@ class Load:
                 self.counts.failed += 1
                 self.counts.problems.append(f"{path}: HTTP {status}")
             self.counts.statuses[status] += 1
+
+
+def fetch(port: int, path: str, server_name: str = "localhost") -> tuple[int, bytes]:
+    """GET over a new TLS connection to 127.0.0.1:port, naming the site (SNI and Host)."""
+    # A load, not a TLS test: the certificate is checked by other tests.
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", port), timeout=60)
+    connection = http.client.HTTPSConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.sock = tls.wrap_socket(raw, server_hostname=server_name)
+        connection.request("GET", path, headers={"Host": server_name})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+        raw.close()
 
 
 def _version(body: bytes) -> str:
