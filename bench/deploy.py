@@ -4,7 +4,7 @@
 Times, with the real playbooks and inventory/local:
   no-op       deploy.yml with nothing changed (twice)
   code-only   deploy.yml of a copy of app/ with only VERSION changed, under load
-  rollback    rollback.yml back to the release before it, under load
+  rollback    rollback.yml back to the release serving before, under load
 The load (bench/load.py) is 50 requests/s of /, /healthz and a hashed CSS
 file, from the controller to 127.0.0.1:<published https port> only, bounded
 in count and time. It reports failed requests, latency, and the switch-over
@@ -54,6 +54,17 @@ def get(port: int, path: str) -> bytes:
     return fetch(port, path)[1]
 
 
+def serving_release() -> str:
+    """Directory name of the release `current` points at on the local host."""
+    link = subprocess.run(
+        ["podman", "exec", "wharf-local", "readlink", "/srv/wharfdemo/current"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return link.stdout.strip().rsplit("/", 1)[-1]
+
+
 def served_version(port: int) -> str:
     return json.loads(get(port, "/healthz"))["version"]
 
@@ -83,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8443, help="published https port")
     port = parser.parse_args().port
-    before = served_version(port)
+    before, release_before = served_version(port), serving_release()
     lines = []
 
     for attempt in (1, 2):
@@ -100,7 +111,8 @@ def main() -> None:
     lines.append(row("code-only deploy", seconds, recap, counts, before, bench_version))
     assert served_version(port) == bench_version
 
-    (seconds, recap), counts = under_load(port, lambda: playbook("rollback.yml"))
+    back = ("-e", json.dumps({"wharf_rollback_to": release_before}))
+    (seconds, recap), counts = under_load(port, lambda: playbook("rollback.yml", *back))
     lines.append(row("rollback", seconds, recap, counts, bench_version, before))
     assert served_version(port) == before
 
