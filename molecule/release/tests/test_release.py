@@ -13,6 +13,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -89,7 +90,8 @@ def under_load(site_paths: list[str], action) -> tuple[subprocess.CompletedProce
         result = action()
         time.sleep(3)  # and keeps flowing after the switch
         counts = load.stop()
-    print(f"load: {counts}")
+    # Past pytest's capture, so the counts show in every run's output.
+    print(f"load: {counts}", file=sys.__stdout__, flush=True)
     return result, counts
 
 
@@ -170,7 +172,7 @@ def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_pa
 
     started = time.monotonic()
     result, counts = under_load(load_paths(site), lambda: deploy(source))
-    print(f"v2 deploy took {time.monotonic() - started:.1f} s")
+    print(f"v2 deploy took {time.monotonic() - started:.1f} s", file=sys.__stdout__, flush=True)
     assert result.returncode == 0, result.stdout[-4000:]
     assert_no_failed_requests(counts)
 
@@ -267,7 +269,8 @@ def test_old_releases_are_pruned(host, site, tmp_path_factory):
         source = build(tmp_path_factory.mktemp(f"v{number}") / "app", f"{number}.0.0")
         started = time.monotonic()
         result = deploy(source)
-        print(f"code-only deploy of {number}.0.0 took {time.monotonic() - started:.1f} s")
+        took = f"code-only deploy of {number}.0.0 took {time.monotonic() - started:.1f} s"
+        print(took, file=sys.__stdout__, flush=True)
         assert result.returncode == 0, result.stdout[-4000:]
     releases = host.check_output(f"ls {ROOT}/releases").split()
     assert len(releases) == 3, releases
