@@ -13,7 +13,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -83,15 +82,20 @@ def deploy(source: Path, *extra: str) -> subprocess.CompletedProcess:
     return run_playbook("-e", json.dumps({"wharf_django_local_path": str(source)}), *extra)
 
 
-def under_load(site_paths: list[str], action) -> tuple[subprocess.CompletedProcess, object]:
+def report(capsys, line: str) -> None:
+    """Print past pytest's capture (fd-level), so every run's output shows it."""
+    with capsys.disabled():
+        print(line, flush=True)
+
+
+def under_load(site_paths: list[str], action, capsys) -> tuple[subprocess.CompletedProcess, object]:
     """Run `action` while the load runs; return its result and the load's counts."""
     with Load(published_port(), site_paths, rate=50, max_seconds=600) as load:
         time.sleep(2)  # the load is flowing before anything changes
         result = action()
         time.sleep(3)  # and keeps flowing after the switch
         counts = load.stop()
-    # Past pytest's capture, so the counts show in every run's output.
-    print(f"load: {counts}", file=sys.__stdout__, flush=True)
+    report(capsys, f"load: {counts}")
     return result, counts
 
 
@@ -159,7 +163,7 @@ def test_v1_serves_from_a_release(host, site):
     assert_media_intact(host, site)
 
 
-def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_path_factory):
+def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_path_factory, capsys):
     source = build(tmp_path_factory.mktemp("v2") / "app", "2.0.0")
     (source / "gallery" / "migrations" / "0004_announcement.py").write_text(MIGRATION_V2)
     with open(source / "gallery" / "models.py", "a") as models:
@@ -171,8 +175,8 @@ def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_pa
     STATE["v2_source"] = source
 
     started = time.monotonic()
-    result, counts = under_load(load_paths(site), lambda: deploy(source))
-    print(f"v2 deploy took {time.monotonic() - started:.1f} s", file=sys.__stdout__, flush=True)
+    result, counts = under_load(load_paths(site), lambda: deploy(source), capsys)
+    report(capsys, f"v2 deploy took {time.monotonic() - started:.1f} s")
     assert result.returncode == 0, result.stdout[-4000:]
     assert_no_failed_requests(counts)
 
@@ -193,13 +197,13 @@ def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_pa
     assert_media_intact(host, site)
 
 
-def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory):
+def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory, capsys):
     source = build(tmp_path_factory.mktemp("v3") / "app", "3.0.0", base=STATE["v2_source"])
     wsgi = source / "wharfdemo" / "wsgi.py"
     wsgi.write_text("import wharf_module_that_does_not_exist  # noqa: F401\n" + wsgi.read_text())
     before = current_release(host)
 
-    result, counts = under_load(load_paths(site), lambda: deploy(source))
+    result, counts = under_load(load_paths(site), lambda: deploy(source), capsys)
     assert result.returncode != 0, "a release that cannot import must fail the deploy"
     output = flat(result.stdout + result.stderr)
     assert "ModuleNotFoundError" in output and "wharf_module_that_does_not_exist" in output
@@ -210,7 +214,7 @@ def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory)
     assert_media_intact(host, site)
 
 
-def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_factory):
+def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_factory, capsys):
     """v4 starts and serves pages, but its /healthz says the database is down."""
     source = build(tmp_path_factory.mktemp("v4") / "app", "4.0.0", base=STATE["v2_source"])
     views = source / "gallery" / "views.py"
@@ -223,7 +227,7 @@ def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_fac
 
     # Pages and assets only: v4's own /healthz answers 503 while it is live.
     paths = [path for path in load_paths(site) if path != "/healthz"]
-    result, counts = under_load(paths, lambda: deploy(source, "-e", quick))
+    result, counts = under_load(paths, lambda: deploy(source, "-e", quick), capsys)
     output = flat(result.stdout + result.stderr)
     assert result.returncode != 0
     assert "failedaftertheswitch" in output
@@ -245,10 +249,10 @@ def test_rollback_refuses_migrations_the_target_does_not_know(host, site):
     assert version(site) == "2.0.0"
 
 
-def test_rollback_reversing_the_migration_serves_v1(host, site):
+def test_rollback_reversing_the_migration_serves_v1(host, site, capsys):
     reverse = json.dumps({"wharf_rollback_reverse_migrations": True})
     result, counts = under_load(
-        load_paths(site), lambda: run_playbook("-e", reverse, playbook="rollback.yml")
+        load_paths(site), lambda: run_playbook("-e", reverse, playbook="rollback.yml"), capsys
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert_no_failed_requests(counts)
@@ -263,14 +267,14 @@ def test_rollback_reversing_the_migration_serves_v1(host, site):
     assert_media_intact(host, site)
 
 
-def test_old_releases_are_pruned(host, site, tmp_path_factory):
+def test_old_releases_are_pruned(host, site, tmp_path_factory, capsys):
     """keep_releases is 3 here: two more code-only deploys push the oldest out."""
     for number in (5, 6):
         source = build(tmp_path_factory.mktemp(f"v{number}") / "app", f"{number}.0.0")
         started = time.monotonic()
         result = deploy(source)
         took = f"code-only deploy of {number}.0.0 took {time.monotonic() - started:.1f} s"
-        print(took, file=sys.__stdout__, flush=True)
+        report(capsys, took)
         assert result.returncode == 0, result.stdout[-4000:]
     releases = host.check_output(f"ls {ROOT}/releases").split()
     assert len(releases) == 3, releases
