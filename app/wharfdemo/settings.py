@@ -26,6 +26,8 @@ APP_VERSION = env.text("APP_VERSION", "unversioned")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE", default=not DEBUG)
+# In the database, which every app host shares (never files on one host).
+SESSION_ENGINE = env.text("SESSION_ENGINE", "django.contrib.sessions.backends.db")
 CSRF_COOKIE_SECURE = env.flag("CSRF_COOKIE_SECURE", default=not DEBUG)
 # The web server sends Strict-Transport-Security; these mirror what it sends
 # so that `check --deploy` judges the real policy.
