@@ -11,7 +11,8 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 
 # openssl: the TLS verifiers make test certificates on the controller.
-packages=(podman runc debootstrap uidmap slirp4netns fuse-overlayfs python3-venv openssh-client curl tar gzip make openssl)
+# netavark + aardvark-dns: the cluster scenario's hosts find each other by name.
+packages=(podman runc netavark aardvark-dns debootstrap uidmap slirp4netns fuse-overlayfs python3-venv openssh-client curl tar gzip make openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
