@@ -13,13 +13,14 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 
-.PHONY: help deploy destroy test lint unit molecule bench host-tools images image-local venv clean
+.PHONY: help deploy destroy test lint unit molecule bench bench-cluster host-tools images image-local venv clean
 
 help:
 	@echo "make deploy    create the local host (podman) and deploy to it: https://localhost:8443/"
 	@echo "make destroy   remove the local host and everything deployed in it"
 	@echo "make test      lint + app unit tests + Molecule scenarios ($(SCENARIOS))"
 	@echo "make bench     measure serving and deploy times against the local host (see bench/)"
+	@echo "make bench-cluster  deploy time and requests/s against the number of app hosts (own containers)"
 
 deploy: venv host-tools image-local
 	scripts/local-host.sh up
@@ -49,6 +50,9 @@ molecule: venv host-tools images
 bench: venv
 	bench/run.sh
 	.venv/bin/python bench/deploy.py
+
+bench-cluster: venv host-tools image-local
+	.venv/bin/python bench/cluster.py
 
 host-tools:
 	scripts/install-host-tools.sh

@@ -17,6 +17,7 @@ import shlex
 import struct
 import subprocess
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -273,6 +274,18 @@ def run_playbook(
         *args,
     ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=900)
+
+
+def run_playbooks(
+    runs: list[tuple[str, ...]], at_once: int = 4
+) -> list[subprocess.CompletedProcess]:
+    """run_playbook for each argument tuple, `at_once` at a time, results in order.
+
+    Only for runs the first play stops (bad input): they read the hosts and
+    change nothing, so they can share them.
+    """
+    with ThreadPoolExecutor(max_workers=at_once) as pool:
+        return list(pool.map(lambda args: run_playbook(*args), runs))
 
 
 def recap(output: str, host: str) -> dict[str, int]:
