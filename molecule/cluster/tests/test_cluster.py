@@ -14,14 +14,12 @@ import json
 import re
 import secrets
 import shlex
-import shutil
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
+import rollout
 import testinfra
-from load import Load
+from rollout import assert_no_failed_requests, build, deploy, flat, report
 
 from conftest import shared
 
@@ -35,7 +33,6 @@ APP_HOSTS = (APP1, APP2)
 APP_PORT = 8000
 SOCKET = f"/run/gunicorn-{APP}/gunicorn.sock"
 UPSTREAM_CONF = f"/etc/nginx/conf.d/{APP}-upstream.conf"
-PROJECT = Path(__file__).resolve().parents[3]
 STATE: dict[str, object] = {}  # what earlier steps saw, for later ones
 
 # Expand only: a column with a database default, so v1 (still serving on the
@@ -72,13 +69,6 @@ def address(name: str) -> str:
     return node(name).check_output("hostname -I").split()[0]
 
 
-def published_port() -> int:
-    answer = subprocess.run(
-        ["podman", "port", WEB, "443/tcp"], capture_output=True, text=True, check=True
-    )
-    return int(answer.stdout.strip().splitlines()[0].rsplit(":", 1)[1])
-
-
 def app_version(name: str) -> str:
     """/healthz of one app host, asked on its own socket (not through nginx)."""
     body = node(name).check_output(
@@ -113,43 +103,8 @@ def connects(source: str, target: str, port: int) -> bool:
     return node(source).run(probe).rc == 0
 
 
-def build(folder: Path, version: str, base: Path = PROJECT / "app") -> Path:
-    """A copy of a project on the controller, with its VERSION set."""
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(base, folder, ignore=shutil.ignore_patterns(".venv", "var", "__pycache__"))
-    (folder / "VERSION").write_text(version + "\n")
-    return folder
-
-
-def deploy(source: Path, *extra: str) -> subprocess.CompletedProcess:
-    return run_playbook("-e", json.dumps({"wharf_django_local_path": str(source)}), *extra)
-
-
-def report(capsys, line: str) -> None:
-    """Print past pytest's capture (fd-level), so every run's output shows it."""
-    with capsys.disabled():
-        print(line, flush=True)
-
-
 def under_load(action, capsys, paths: tuple[str, ...] = ("/", "/healthz")):
-    """Run `action` while the load runs; return its result and the load's counts."""
-    with Load(published_port(), list(paths), rate=50, max_seconds=600) as load:
-        time.sleep(2)  # the load is flowing before anything changes
-        result = action()
-        time.sleep(3)  # and keeps flowing after the switch
-        counts = load.stop()
-    report(capsys, f"load: {counts}")
-    return result, counts
-
-
-def assert_no_failed_requests(counts) -> None:
-    assert counts.sent > 100, f"the load barely ran: {counts}"
-    assert counts.failed == 0 and counts.errors == 0, f"{counts}; first: {counts.problems[:5]}"
-
-
-def flat(output: str) -> str:
-    """Playbook output without whitespace: YAML results fold long messages anywhere."""
-    return re.sub(r"\\\n\s*|\s+", "", output)
+    return rollout.under_load(rollout.published_port(WEB), list(paths), action, capsys)
 
 
 def fetch(host, url: str) -> tuple[int, str]:

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from load import Load
+import rollout
+from rollout import assert_no_failed_requests, build, deploy, flat, report
 
 from conftest import shared
 
@@ -29,7 +27,6 @@ molecule_hosts, run_playbook, upload_avatar = (
     shared.upload_avatar,
 )
 
-PROJECT = Path(__file__).resolve().parents[3]
 HASHED_CSS = re.compile(r'"(/static/[^"]+\.[0-9a-f]{12}\.css)"')
 STATE: dict[str, object] = {}  # what earlier steps saw, for later ones
 
@@ -62,51 +59,8 @@ class Announcement(models.Model):
 # --- helpers ----------------------------------------------------------------
 
 
-def published_port() -> int:
-    name = molecule_hosts()[0]
-    answer = subprocess.run(
-        ["podman", "port", name, "443/tcp"], capture_output=True, text=True, check=True
-    )
-    return int(answer.stdout.strip().splitlines()[0].rsplit(":", 1)[1])
-
-
-def build(folder: Path, version: str, base: Path = PROJECT / "app") -> Path:
-    """A copy of a project on the controller, with its VERSION set."""
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(base, folder, ignore=shutil.ignore_patterns(".venv", "var", "__pycache__"))
-    (folder / "VERSION").write_text(version + "\n")
-    return folder
-
-
-def deploy(source: Path, *extra: str) -> subprocess.CompletedProcess:
-    return run_playbook("-e", json.dumps({"wharf_django_local_path": str(source)}), *extra)
-
-
-def report(capsys, line: str) -> None:
-    """Print past pytest's capture (fd-level), so every run's output shows it."""
-    with capsys.disabled():
-        print(line, flush=True)
-
-
-def under_load(site_paths: list[str], action, capsys) -> tuple[subprocess.CompletedProcess, object]:
-    """Run `action` while the load runs; return its result and the load's counts."""
-    with Load(published_port(), site_paths, rate=50, max_seconds=600) as load:
-        time.sleep(2)  # the load is flowing before anything changes
-        result = action()
-        time.sleep(3)  # and keeps flowing after the switch
-        counts = load.stop()
-    report(capsys, f"load: {counts}")
-    return result, counts
-
-
-def assert_no_failed_requests(counts) -> None:
-    assert counts.sent > 100, f"the load barely ran: {counts}"
-    assert counts.failed == 0 and counts.errors == 0, f"{counts}; first: {counts.problems[:5]}"
-
-
-def flat(output: str) -> str:
-    """Playbook output without whitespace: YAML results fold long messages anywhere."""
-    return re.sub(r"\\\n\s*|\s+", "", output)
+def under_load(paths: list[str], action, capsys):
+    return rollout.under_load(rollout.published_port(molecule_hosts()[0]), paths, action, capsys)
 
 
 def version(site: Site) -> str:

@@ -1,0 +1,68 @@
+"""Deploying new versions under load, for the scenarios that do (release, cluster).
+
+The load is bench/load.py (each scenario's conftest puts bench/ on the
+path): a bounded, constant-rate stream from the controller to a container's
+loopback-published https port.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from load import Counts, Load
+from shared_conftest import shared
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def published_port(container: str) -> int:
+    """The controller's 127.0.0.1 port podman publishes the container's 443 on."""
+    answer = subprocess.run(
+        ["podman", "port", container, "443/tcp"], capture_output=True, text=True, check=True
+    )
+    return int(answer.stdout.strip().splitlines()[0].rsplit(":", 1)[1])
+
+
+def build(folder: Path, version: str, base: Path = PROJECT / "app") -> Path:
+    """A copy of a project on the controller, with its VERSION set."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(base, folder, ignore=shutil.ignore_patterns(".venv", "var", "__pycache__"))
+    (folder / "VERSION").write_text(version + "\n")
+    return folder
+
+
+def deploy(source: Path, *extra: str) -> subprocess.CompletedProcess:
+    """deploy.yml (the converge playbook) with the project taken from `source`."""
+    return shared.run_playbook("-e", json.dumps({"wharf_django_local_path": str(source)}), *extra)
+
+
+def report(capsys, line: str) -> None:
+    """Print past pytest's capture (fd-level), so every run's output shows it."""
+    with capsys.disabled():
+        print(line, flush=True)
+
+
+def under_load(port: int, paths: list[str], action, capsys) -> tuple[object, Counts]:
+    """Run `action` while 50 requests/s of `paths` go to `port`; its result and the counts."""
+    with Load(port, paths, rate=50, max_seconds=600) as load:
+        time.sleep(2)  # the load is flowing before anything changes
+        result = action()
+        time.sleep(3)  # and keeps flowing after the switch
+        counts = load.stop()
+    report(capsys, f"load: {counts}")
+    return result, counts
+
+
+def assert_no_failed_requests(counts: Counts) -> None:
+    assert counts.sent > 100, f"the load barely ran: {counts}"
+    assert counts.failed == 0 and counts.errors == 0, f"{counts}; first: {counts.problems[:5]}"
+
+
+def flat(output: str) -> str:
+    """Playbook output without whitespace: YAML results fold long messages anywhere."""
+    return re.sub(r"\\\n\s*|\s+", "", output)
