@@ -254,6 +254,7 @@ def test_media_uploaded_through_one_app_host_reads_through_the_other(host, site)
 
 def test_sessions_kept_on_one_host_are_refused_before_the_switch():
     serving = {name: current_release(name) for name in APP_HOSTS}
+    versions = {name: app_version(name) for name in APP_HOSTS}
     files = {"wharf_django_extra_env": {"SESSION_ENGINE": "django.contrib.sessions.backends.file"}}
     result = run_playbook("-e", json.dumps(files), "--tags", "django")
     output = flat(result.stdout + result.stderr)
@@ -262,7 +263,7 @@ def test_sessions_kept_on_one_host_are_refused_before_the_switch():
     assert "SESSION_ENGINEdjango.contrib.sessions.backends.file" in output
     for name in APP_HOSTS:
         assert current_release(name) == serving[name]
-        assert app_version(name) == "1.0.0"
+        assert app_version(name) == versions[name]
 
 
 # --- rolling deploys under load ---------------------------------------------------
