@@ -16,19 +16,23 @@ case "$suite" in
   *) echo "build-base-image: unknown suite '$suite' (expected bookworm or trixie)" >&2; exit 2 ;;
 esac
 image="localhost/wharf-debian:${tag}"
+# An image built by an older version of this script is rebuilt.
+recipe="$(sha256sum "$0" | cut -c1-16)"
 
-if [[ "$force" != "--force" ]] && podman image exists "$image"; then
-  echo "build-base-image: $image already exists (pass --force to rebuild)"
+if [[ "$force" != "--force" ]] && podman image exists "$image" \
+  && [[ "$(podman image inspect -f '{{ index .Labels "wharf.recipe" }}' "$image")" == "$recipe" ]]; then
+  echo "build-base-image: $image is up to date (pass --force to rebuild)"
   exit 0
 fi
 
 rootfs="$(mktemp -d /var/tmp/wharf-rootfs.XXXXXX)"
 trap 'rm -rf "$rootfs"' EXIT
 
-# What a fresh cloud VM has: an init system, Python for Ansible, sudo and CA
-# certificates. Everything Wharf needs beyond that is installed by its roles.
+# What a fresh cloud VM has: an init system, an SSH server, Python for
+# Ansible, sudo and CA certificates. Everything Wharf needs beyond that is
+# installed by its roles.
 debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,python3,python3-apt,sudo,dbus,ca-certificates,iproute2 \
+  --include=systemd,systemd-sysv,openssh-server,python3,python3-apt,sudo,dbus,ca-certificates,iproute2 \
   "$suite" "$rootfs" "$mirror"
 
 # This machine's HTTPS goes through its own CA; trusting it inside test hosts
@@ -44,5 +48,6 @@ chroot "$rootfs" systemctl mask getty@tty1.service systemd-logind.service \
 rm -f "$rootfs/etc/machine-id" && touch "$rootfs/etc/machine-id"
 chroot "$rootfs" apt-get clean
 
-tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' - "$image"
+tar -C "$rootfs" -c . | podman import --change 'CMD ["/sbin/init"]' \
+  --change "LABEL wharf.recipe=$recipe" - "$image"
 echo "build-base-image: built $image"
