@@ -45,7 +45,10 @@ unit: $(APP_VENV)/.installed
 	cd app && .venv/bin/pytest
 
 molecule: venv host-tools images
-	for scenario in $(SCENARIOS); do molecule test -s "$$scenario" || exit 1; done
+	for scenario in $(SCENARIOS); do \
+	  started=$$(date +%s); molecule test -s "$$scenario" || exit 1; \
+	  echo "== molecule $$scenario took $$(( $$(date +%s) - started )) s"; \
+	done
 
 bench: venv
 	bench/run.sh
