@@ -364,3 +364,59 @@ def test_a_stopped_app_host_is_routed_around_and_rejoins(capsys):
     )
     assert log.count("GET /healthz") > 0, "the restarted app host got no requests"
     assert app_version(APP2) == "2.0.0"
+
+
+# --- backups ------------------------------------------------------------------
+
+
+def psql(query: str) -> str:
+    return node(APP1).check_output(f"{ROOT}/bin/pg psql -At -c {shlex.quote(query)}")
+
+
+def unit_events(name: str, since: float) -> list[tuple[float, str]]:
+    """(time, message) of the gunicorn units' journal lines on `name` since `since`."""
+    log = node(name).check_output(
+        f"journalctl -q --no-pager -o short-unix -u gunicorn-{APP}.socket"
+        f" -u gunicorn-{APP}.service --since @{int(since)}"
+    )
+    return [
+        (float(stamp), text) for stamp, text in (line.split(" ", 1) for line in log.splitlines())
+    ]
+
+
+def first(events: list[tuple[float, str]], word: str) -> float:
+    return min(stamp for stamp, text in events if word in text)
+
+
+def last(events: list[tuple[float, str]], word: str) -> float:
+    return max(stamp for stamp, text in events if word in text)
+
+
+def test_a_restore_stops_every_app_host_on_the_database(tmp_path_factory):
+    shared.create_user(node(APP1), "restored-user", "a-long-test-password-2")
+    rows = "select string_agg(username, ',' order by username) from auth_user"
+    users = psql(rows)
+    assert "restored-user" in users
+    versions = {name: app_version(name) for name in APP_HOSTS}
+    saved = tmp_path_factory.mktemp("backups")
+    result = run_playbook(
+        "-e", json.dumps({"wharf_backup_fetch_to": str(saved)}), playbook="backup.yml"
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    run = next(saved.iterdir())
+    psql("TRUNCATE auth_user CASCADE")
+
+    started = time.time() - 1
+    result = run_playbook(
+        "-e", json.dumps({"wharf_backup_restore_from": str(run)}), playbook="restore.yml"
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert psql(rows) == users
+
+    # app2 stopped before the restoring host did and started only after it.
+    restoring, other = unit_events(APP1, started), unit_events(APP2, started)
+    assert first(other, "Stopp") <= first(restoring, "Stopp"), (restoring, other)
+    assert last(other, "Started") >= last(restoring, "Started"), (restoring, other)
+    for name in APP_HOSTS:
+        assert node(name).service(f"gunicorn-{APP}.socket").is_running
+    assert {name: app_version(name) for name in APP_HOSTS} == versions
