@@ -8,7 +8,22 @@ set -euo pipefail
 
 suite="${1:-bookworm}"
 force="${2:-}"
-mirror="${WHARF_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+# The Debian mirror: WHARF_DEBIAN_MIRROR, else the one the controller's own apt
+# uses (deb822 .sources files, then one-line .list files), so no mirror host is
+# written here and a machine behind its own mirror keeps using it.
+controller_mirror() {
+  {
+    awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' /etc/apt/sources.list.d/*.sources 2>/dev/null
+    awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; break } }' \
+      /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null
+  } | grep -E '/debian/?$' | head -n 1 || true
+}
+mirror="${WHARF_DEBIAN_MIRROR:-$(controller_mirror)}"
+if [[ -z "$mirror" ]]; then
+  echo "build-base-image: no Debian mirror in /etc/apt/sources.list{,.d}; set WHARF_DEBIAN_MIRROR" >&2
+  exit 2
+fi
 
 case "$suite" in
   bookworm) tag=12 ;;

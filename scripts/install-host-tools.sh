@@ -11,8 +11,11 @@ if [[ "$(id -u)" -ne 0 ]]; then
 fi
 
 # openssl: the TLS verifiers make test certificates on the controller.
-# netavark + aardvark-dns: the cluster scenario's hosts find each other by name.
-packages=(podman runc netavark aardvark-dns debootstrap uidmap slirp4netns fuse-overlayfs python3-venv openssh-client curl tar gzip make openssl)
+# netavark + aardvark-dns: the cluster scenario's hosts find each other by name;
+# netavark sets up container networks with iptables, which a new machine lacks
+# ("netavark: No such file or directory" from `podman run` without it).
+packages=(podman runc netavark aardvark-dns iptables debootstrap uidmap slirp4netns fuse-overlayfs
+  python3-venv openssh-client curl tar gzip make openssl)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -33,3 +36,9 @@ if [[ "$(cat "$dropin" 2>/dev/null)" != "$wanted" ]]; then
   printf '%s\n' "$wanted" | "${sudo_cmd[@]}" tee "$dropin" >/dev/null
   echo "install-host-tools: wrote $dropin"
 fi
+
+# Fail here, naming the tool, rather than deep inside podman or Molecule.
+for tool in podman runc iptables debootstrap ssh ssh-keygen openssl curl; do
+  command -v "$tool" >/dev/null || PATH="$PATH:/usr/sbin:/sbin" command -v "$tool" >/dev/null \
+    || { echo "install-host-tools: '$tool' is still missing after the install" >&2; exit 1; }
+done
