@@ -76,8 +76,11 @@ def remove_hosts() -> None:
 
 def write_inventory(folder: Path, app_hosts: int) -> Path:
     """The cluster scenario's settings, with app1..app<n> in the app group."""
-    scenario = yaml.safe_load((ROOT / "molecule/cluster/molecule.yml").read_text())
-    settings = scenario["provisioner"]["inventory"]["group_vars"]["all"]
+    settings: dict = {}
+    # Molecule's base config first (settings every scenario shares), then the scenario's.
+    for config in (ROOT / ".config/molecule/config.yml", ROOT / "molecule/cluster/molecule.yml"):
+        provisioner = yaml.safe_load(config.read_text())["provisioner"]
+        settings |= provisioner["inventory"]["group_vars"]["all"]
     settings = {key: value for key, value in settings.items() if "lookup(" not in str(value)}
     settings.update(
         wharf_s3_endpoint_url=f"http://{PREFIX}s3:9000",

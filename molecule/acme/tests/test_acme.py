@@ -9,8 +9,7 @@ import shlex
 import time
 
 import pytest
-
-from conftest import shared
+import wharf_verifier as shared
 
 DOMAIN = "acme.wharf.test"
 ROOT_CA = "/tmp/pebble-root.pem"

@@ -17,11 +17,10 @@ import shlex
 import time
 
 import pytest
-import rollout
 import testinfra
-from rollout import assert_no_failed_requests, build, deploy, flat, report
-
-from conftest import shared
+import wharf_verifier as shared
+from wharf_verifier import rollout
+from wharf_verifier.rollout import assert_no_failed_requests, build, deploy, flat, report
 
 APP, ROOT, Site = shared.APP, shared.ROOT, shared.Site
 run_playbook = shared.run_playbook

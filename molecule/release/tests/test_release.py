@@ -14,10 +14,9 @@ import re
 import time
 
 import pytest
-import rollout
-from rollout import assert_no_failed_requests, build, deploy, flat, report
-
-from conftest import shared
+import wharf_verifier as shared
+from wharf_verifier import rollout
+from wharf_verifier.rollout import assert_no_failed_requests, build, deploy, flat, report
 
 APP, ROOT, Site = shared.APP, shared.ROOT, shared.Site
 find_avatar, load_json, make_png = shared.find_avatar, shared.load_json, shared.make_png

@@ -16,8 +16,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from conftest import shared
+import wharf_verifier as shared
 
 ENDPOINT = "http://s3.wharf.test:9000"
 FILES, PRIVATE = "wharfdemo-files", "wharfdemo-private"

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from conftest import make_certificate, molecule_hosts, recap, run_playbook, run_playbooks
+from wharf_verifier import make_certificate, molecule_hosts, recap, run_playbook, run_playbooks
 
 # Media on S3 with a valid bucket, for the cases that break one S3 setting.
 S3 = {"wharf_media": "s3", "wharf_s3_bucket": "wharfdemo-files"}

@@ -1,6 +1,6 @@
 """`--check` on a converged site succeeds and reports nothing to change."""
 
-from conftest import molecule_hosts, recap, run_playbook
+from wharf_verifier import molecule_hosts, recap, run_playbook
 
 
 def test_check_mode_reports_no_change():

@@ -8,8 +8,7 @@ attachments/ would make the app's own uploads fail).
 import re
 
 import pytest
-
-from conftest import ROOT
+from wharf_verifier import ROOT
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

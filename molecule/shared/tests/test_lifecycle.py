@@ -9,7 +9,15 @@ import random
 import subprocess
 import time
 
-from conftest import ROOT, find_avatar, make_png, molecule_hosts, recap, run_playbook, upload_avatar
+from wharf_verifier import (
+    ROOT,
+    find_avatar,
+    make_png,
+    molecule_hosts,
+    recap,
+    run_playbook,
+    upload_avatar,
+)
 
 UPLOADS: dict[str, tuple[str, str]] = {}  # host -> (path on disk, sha256)
 

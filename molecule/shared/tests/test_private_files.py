@@ -9,8 +9,7 @@ import re
 import secrets
 
 import pytest
-
-from conftest import (
+from wharf_verifier import (
     APP,
     ROOT,
     Site,

@@ -2,7 +2,7 @@
 
 import time
 
-from conftest import APP, load_json
+from wharf_verifier import APP, load_json
 
 SERVICE = f"gunicorn-{APP}.service"
 

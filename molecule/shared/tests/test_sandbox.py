@@ -8,8 +8,7 @@ import random
 import re
 
 import pytest
-
-from conftest import APP, ROOT, find_avatar, make_png, upload_avatar
+from wharf_verifier import APP, ROOT, find_avatar, make_png, upload_avatar
 
 SERVICE = f"gunicorn-{APP}.service"
 READ_ONLY = [

@@ -10,8 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from conftest import APP, ROOT, run_playbook
+from wharf_verifier import APP, ROOT, run_playbook
 
 EPHEMERAL = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
 PATTERNS = "/root/.wharf-canary"

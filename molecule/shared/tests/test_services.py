@@ -1,6 +1,6 @@
 """Host state after a deploy: services, users, sockets, permissions, database."""
 
-from conftest import APP, ROOT
+from wharf_verifier import APP, ROOT
 
 SOCKET = f"/run/gunicorn-{APP}/gunicorn.sock"
 

@@ -8,7 +8,7 @@ back to the controller's copy.
 
 import json
 
-from conftest import ROOT, load_json, molecule_hosts, run_playbook
+from wharf_verifier import ROOT, load_json, molecule_hosts, run_playbook
 
 REPO = "/tmp/wharf-source.git"
 

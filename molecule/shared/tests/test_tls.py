@@ -14,8 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from conftest import APP, ROOT, Site, make_certificate, run_playbook
+from wharf_verifier import APP, ROOT, Site, make_certificate, run_playbook
 
 TOOLS = Path(sys.executable).parent
 ACME_WEBROOT = "/var/lib/wharf/acme"
@@ -135,7 +134,8 @@ def fingerprint(pem: str) -> str:
 
 def test_provided_certificate_is_served_then_selfsigned_returns(host, tmp_path):
     name = host.backend.get_hostname()
-    cert, key = make_certificate(tmp_path, "site", ("localhost", "wharf.test"), days=90)
+    names = ("localhost", "wharf.test", "127.0.0.1")  # the scenario's wharf_domains
+    cert, key = make_certificate(tmp_path, "site", names, days=90)
     served = "openssl s_client -connect 127.0.0.1:443 -servername localhost </dev/null 2>/dev/null"
     extra = {
         "wharf_tls_mode": "provided",

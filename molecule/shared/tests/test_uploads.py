@@ -12,8 +12,7 @@ import shlex
 import uuid
 
 import pytest
-
-from conftest import ROOT, Site, png_bytes
+from wharf_verifier import ROOT, Site, png_bytes
 
 MEDIA = f"{ROOT}/shared/media"
 # A slug, Django's random suffix when the name was taken, a lowercase extension.

@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 
-from conftest import (
+from wharf_verifier import (
     APP,
     PROJECT_DIR,
     ROOT,
@@ -41,6 +41,16 @@ def test_unknown_host_gets_no_answer(host):
     assert plain.status == 0  # nginx closed the connection (444)
     # Over https the handshake itself is refused: no certificate is shown.
     assert Site(host, domain="attacker.example").get("/").status == 0
+
+
+def test_every_local_url_answers(host):
+    # Clients send no SNI for an address: the site is the default https
+    # server, with a certificate that names it; other names are refused still.
+    for start in ("http://localhost/", "http://127.0.0.1/"):
+        answer = host.run(f"curl -sSL -o /dev/null -w '%{{http_code}} %{{url_effective}}' {start}")
+        assert answer.stdout == f"200 https{start.removeprefix('http')}", answer.stderr
+    stranger = host.run("curl -sS -o /dev/null -H 'Host: attacker.example' https://127.0.0.1/")
+    assert stranger.rc != 0  # nginx closed the connection (444)
 
 
 def test_server_version_is_hidden(site):

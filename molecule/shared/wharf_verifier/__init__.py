@@ -1,4 +1,7 @@
-"""Helpers for Wharf's Molecule verifiers.
+"""Helpers and fixtures for Wharf's Molecule verifiers, imported as `wharf_verifier`.
+
+The repository's pytest.ini puts molecule/shared/ (and bench/, for the load
+generator) on the import path; each scenario's conftest.py imports the fixtures.
 
 Every HTTP request is real: curl runs inside the test host against its own
 nginx on 127.0.0.1, exactly as a browser on the server would see the site -
@@ -306,7 +309,9 @@ def make_certificate(
 ) -> tuple[Path, Path]:
     """A self-signed ECDSA certificate and its key, made with openssl on the controller."""
     cert, key = folder / f"{name}.pem", folder / f"{name}.key"
-    alt_names = ",".join(f"DNS:{each}" for each in names)
+    alt_names = ",".join(
+        f"IP:{each}" if re.fullmatch(r"[0-9.]+", each) else f"DNS:{each}" for each in names
+    )
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
          "-nodes", "-days", str(days), "-subj", f"/CN={names[0]}",

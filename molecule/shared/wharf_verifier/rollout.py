@@ -1,7 +1,7 @@
 """Deploying new versions under load, for the scenarios that do (release, cluster).
 
-The load is bench/load.py (each scenario's conftest puts bench/ on the
-path): a bounded, constant-rate stream from the controller to a container's
+The load is bench/load.py (pytest.ini puts bench/ on the import path): a
+bounded, constant-rate stream from the controller to a container's
 loopback-published https port.
 """
 
@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 
 from load import Counts, Load
-from shared_conftest import shared
 
-PROJECT = Path(__file__).resolve().parents[2]
+import wharf_verifier as shared
+
+PROJECT = Path(__file__).resolve().parents[3]
 
 
 def published_port(container: str) -> int:

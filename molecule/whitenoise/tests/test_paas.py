@@ -6,9 +6,8 @@ serves static files, and uploads go to S3 (moto on this host).
 """
 
 import pytest
+import wharf_verifier as shared
 from test_whitenoise import hashed_url
-
-from conftest import shared
 
 testinfra_hosts = ["ansible://wharf-whitenoise-paas-12"]
 

@@ -8,8 +8,7 @@ import json
 import re
 
 import pytest
-
-from conftest import shared
+import wharf_verifier as shared
 
 CODE = "/srv/wharfdemo/current/code"
 # The host without a web server has its own module (test_paas.py).
