@@ -6,10 +6,13 @@
 # target is compared with a ceiling measured in the same run:
 #   static  - a hashed CSS file through the Wharf site    vs  the same file from
 #             a bare nginx with no app config (second nginx on 127.0.0.1:8444,
-#             same certificate and TLS settings)
+#             same certificate, TLS settings and precompressed-file settings:
+#             Wharf's conf.d/wharf.conf with gzip_static and brotli_static)
 #   app     - the home page through nginx -> gunicorn     vs  the same gunicorn
 #             configuration listening on 127.0.0.1:8001 directly (told by
 #             X-Forwarded-Proto that the request came over https, as nginx does)
+# Each pair is measured without Accept-Encoding, and asking for gzip (and br
+# for static files), since the bytes sent differ with each.
 #
 # usage: bench/run.sh [seconds-per-target] [connections]
 set -euo pipefail
@@ -33,6 +36,7 @@ css="$(in_host "curl -s --connect-to ::127.0.0.1: https://${domain}/" | grep -o 
 
 # Ceiling for static files: nginx with nothing but a root and the same file.
 in_host "cat > /tmp/bench-nginx.conf <<CONF
+include /etc/nginx/modules-enabled/*.conf;
 user www-data;
 worker_processes auto;
 pid /tmp/bench-nginx.pid;
@@ -41,6 +45,7 @@ events { worker_connections 1024; }
 http {
     access_log off;
     sendfile on;
+    include /etc/nginx/conf.d/wharf.conf;
     server {
         listen 127.0.0.1:8444 ssl;
         ssl_certificate /etc/wharf/tls/${app}/fullchain.pem;
@@ -65,10 +70,11 @@ cleanup() {
 trap cleanup EXIT
 sleep 2
 
-measure() {  # url [extra header] -> "requests/s p50_ms p99_ms errors"
-  local url="$1" extra="${2:-X-Bench: 1}"
-  in_host "wrk -t2 -c${connections} -d2s -H 'Accept-Encoding: gzip' -H '${extra}' '${url}' >/dev/null"
-  in_host "wrk -t2 -c${connections} -d${duration}s --latency -H 'Accept-Encoding: gzip' -H '${extra}' '${url}'" \
+measure() {  # url accept-encoding [extra header] -> "requests/s p50_ms p99_ms errors"
+  local url="$1" encoding="$2" extra="${3:-X-Bench: 1}" accept=""
+  [[ "$encoding" == none ]] || accept="-H 'Accept-Encoding: ${encoding}'"
+  in_host "wrk -t2 -c${connections} -d2s ${accept} -H '${extra}' '${url}' >/dev/null"
+  in_host "wrk -t2 -c${connections} -d${duration}s --latency ${accept} -H '${extra}' '${url}'" \
     | awk '
         /Requests\/sec/ { rps = $2 }
         /^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
@@ -79,11 +85,25 @@ measure() {  # url [extra header] -> "requests/s p50_ms p99_ms errors"
         }'
 }
 
+# Bytes of one answer for each encoding, to show what each pair sends.
+size() { in_host "curl -sk --connect-to ::127.0.0.1: -H 'X-Forwarded-Proto: https' ${2:+-H 'Accept-Encoding: $2'} -o /dev/null -w '%{size_download}' '$1'"; }
+
+declare -A url=(
+  [static]="https://${domain}${css}" [static_ceiling]="https://127.0.0.1:8444${css}"
+  [app]="https://${domain}/" [app_direct]="http://127.0.0.1:8001/"
+)
+
 declare -A result
-result[static]="$(measure "https://${domain}${css}")"
-result[static_ceiling]="$(measure "https://127.0.0.1:8444${css}")"
-result[app]="$(measure "https://${domain}/")"
-result[app_direct]="$(measure "http://127.0.0.1:8001/" "X-Forwarded-Proto: https")"
+static_encodings=(none gzip br)
+app_encodings=(none gzip)
+for encoding in "${static_encodings[@]}"; do
+  result[static/$encoding]="$(measure "${url[static]}" "$encoding")"
+  result[static_ceiling/$encoding]="$(measure "${url[static_ceiling]}" "$encoding")"
+done
+for encoding in "${app_encodings[@]}"; do
+  result[app/$encoding]="$(measure "${url[app]}" "$encoding")"
+  result[app_direct/$encoding]="$(measure "${url[app_direct]}" "$encoding" "X-Forwarded-Proto: https")"
+done
 
 for key in "${!result[@]}"; do
   read -r _ _ _ errors <<<"${result[$key]}"
@@ -101,15 +121,26 @@ report="$out_dir/serving.md"
   echo "# Serving benchmark — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "wrk, 2 threads, ${connections} connections, ${duration} s per target, inside \`${host}\` on 127.0.0.1;"
-  echo "$(nproc) cores shared by wrk, nginx and gunicorn. Ceilings measured in the same run."
+  echo "$(nproc) cores shared by wrk, nginx and gunicorn. Ceilings measured in the same run, with the"
+  echo "same certificate, TLS and precompressed-file settings; each pair without Accept-Encoding and with it."
   echo
-  echo "| target | requests/s | p50 | p99 | errors |"
-  echo "|---|---|---|---|---|"
+  echo "| target | Accept-Encoding | bytes | requests/s | p50 | p99 | errors |"
+  echo "|---|---|---|---|---|---|---|"
   for key in static static_ceiling app app_direct; do
-    read -r r p50 p99 errors <<<"${result[$key]}"
-    echo "| ${key} | ${r} | ${p50} | ${p99} | ${errors} |"
+    encodings=("${static_encodings[@]}")
+    [[ "$key" == app* ]] && encodings=("${app_encodings[@]}")
+    for encoding in "${encodings[@]}"; do
+      read -r r p50 p99 errors <<<"${result[$key/$encoding]}"
+      echo "| ${key} | ${encoding} | $(size "${url[$key]}" "${encoding#none}") | ${r} | ${p50} | ${p99} | ${errors} |"
+    done
   done
   echo
-  echo "- static through Wharf's site / bare nginx: **$(ratio "$(rps static)" "$(rps static_ceiling)")x** (target >= 0.95)"
-  echo "- home page through nginx / gunicorn direct: **$(ratio "$(rps app)" "$(rps app_direct)")x** (target >= 0.85)"
+  for encoding in "${static_encodings[@]}"; do
+    echo "- static through Wharf's site / bare nginx, Accept-Encoding ${encoding}:" \
+      "**$(ratio "$(rps "static/$encoding")" "$(rps "static_ceiling/$encoding")")x** (target >= 0.95)"
+  done
+  for encoding in "${app_encodings[@]}"; do
+    echo "- home page through nginx / gunicorn direct, Accept-Encoding ${encoding}:" \
+      "**$(ratio "$(rps "app/$encoding")" "$(rps "app_direct/$encoding")")x** (target >= 0.85)"
+  done
 } | tee "$report"
