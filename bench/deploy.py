@@ -111,7 +111,7 @@ def main() -> None:
     lines.append(row("code-only deploy", seconds, recap, counts, before, bench_version))
     assert served_version(port) == bench_version
 
-    back = ("-e", json.dumps({"wharf_rollback_to": release_before}))
+    back = ("-e", json.dumps({"wharf_django_rollback_to": release_before}))
     (seconds, recap), counts = under_load(port, lambda: playbook("rollback.yml", *back))
     lines.append(row("rollback", seconds, recap, counts, bench_version, before))
     assert served_version(port) == before

@@ -203,7 +203,7 @@ def test_rollback_refuses_migrations_the_target_does_not_know(host, site):
 
 
 def test_rollback_reversing_the_migration_serves_v1(host, site, capsys):
-    reverse = json.dumps({"wharf_rollback_reverse_migrations": True})
+    reverse = json.dumps({"wharf_django_rollback_reverse_migrations": True})
     result, counts = under_load(
         load_paths(site), lambda: run_playbook("-e", reverse, playbook="rollback.yml"), capsys
     )

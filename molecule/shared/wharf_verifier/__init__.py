@@ -262,6 +262,7 @@ def run_playbook(
     """ansible-playbook on this scenario's hosts: the converge playbook, or playbooks/<name>."""
     env = dict(os.environ)
     env["ANSIBLE_ROLES_PATH"] = str(PROJECT_DIR / "roles")
+    env["ANSIBLE_FILTER_PLUGINS"] = str(PROJECT_DIR / "plugins" / "filter")
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["ANSIBLE_NOCOLOR"] = "1"
     inventory = inventory or os.environ["MOLECULE_INVENTORY_FILE"]
