@@ -1,0 +1,35 @@
+"""The fast path: a converged host is skipped, and a changed input or a stopped unit is not."""
+
+import yaml
+from wharf_verifier import ROOT, molecule_hosts, recap, run_playbook
+
+FAST = ("-e", "wharf_fast_path=true")
+
+
+def test_fast_path_skips_only_what_has_not_changed(host, tmp_path):
+    name = molecule_hosts()[0]
+    limit = ("--limit", name)
+    # The scenario converges without the fast path: the first run with it
+    # converges everything again, then records the fingerprints.
+    first = run_playbook(*FAST, *limit)
+    assert first.returncode == 0, first.stdout[-3000:]
+    assert host.file(f"{ROOT}/converged.json").mode == 0o600
+
+    again = run_playbook(*FAST, *limit)
+    assert again.returncode == 0, again.stdout[-3000:]
+    counts = recap(again.stdout, name)
+    assert counts["changed"] == 0
+    assert counts["ok"] < 20, f"the converged host was not skipped: {counts}"
+    assert "wharf_nginx : " not in again.stdout
+
+    # A new inventory value and a stopped unit: both are converged again.
+    (tmp_path / "hosts.yml").write_text("all: {}\n")
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "all.yml").write_text(
+        yaml.safe_dump({"wharf_base_extra_packages": ["tree"]})
+    )
+    host.run("systemctl stop nginx")
+    changed = run_playbook(*FAST, *limit, "-i", str(tmp_path))
+    assert changed.returncode == 0, changed.stdout[-3000:]
+    assert host.package("tree").is_installed
+    assert host.service("nginx").is_running

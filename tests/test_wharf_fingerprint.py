@@ -1,0 +1,57 @@
+"""The fast path's fingerprints (plugins/filter/wharf_fingerprint.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wharf_fingerprint import wharf_fingerprint
+
+FACTS = {"distribution": "Debian", "distribution_version": "12.8", "processor_vcpus": 2}
+
+
+def fingerprint(tmp_path: Path, settings: dict, facts: dict = FACTS, archive: str = "") -> dict:
+    inventory = tmp_path / "inventory"
+    inventory.mkdir(exist_ok=True)
+    hostvars = {"web1": {"ansible_host": "10.0.0.1", **settings}}
+    return wharf_fingerprint(hostvars, "web1", str(inventory), facts, archive)
+
+
+def test_same_inputs_same_fingerprint(tmp_path):
+    settings = {"wharf_app_name": "shop", "wharf_domains": ["shop.test"]}
+    assert fingerprint(tmp_path, settings) == fingerprint(tmp_path, dict(settings))
+
+
+def test_any_wharf_setting_changes_the_site_part(tmp_path):
+    before = fingerprint(tmp_path, {"wharf_nginx_static_max_age": 600})
+    after = fingerprint(tmp_path, {"wharf_nginx_static_max_age": 601})
+    assert before["site"] != after["site"]
+
+
+def test_other_variables_do_not_count(tmp_path):
+    before = fingerprint(tmp_path, {"wharf_app_name": "shop"})
+    after = fingerprint(tmp_path, {"wharf_app_name": "shop", "ansible_port": 2222})
+    assert before == after
+
+
+def test_inventory_files_and_facts_count(tmp_path):
+    before = fingerprint(tmp_path, {})
+    (tmp_path / "inventory" / "vault.yml").write_text("secret: 1\n")
+    after_file = fingerprint(tmp_path, {})
+    after_facts = fingerprint(tmp_path, {}, {**FACTS, "distribution_version": "13.1"})
+    assert len({before["site"], after_file["site"], after_facts["site"]}) == 3
+
+
+def test_the_app_part_follows_the_packed_project_not_where_it_lies(tmp_path):
+    archive = tmp_path / "app.tar.gz"
+    archive.write_bytes(b"v1")
+    one = fingerprint(tmp_path, {"wharf_django_local_path": "/src/a"}, archive=str(archive))
+    moved = fingerprint(tmp_path, {"wharf_django_local_path": "/tmp/b"}, archive=str(archive))
+    assert one == moved and one["app"]
+    archive.write_bytes(b"v2")
+    changed = fingerprint(tmp_path, {"wharf_django_local_path": "/src/a"}, archive=str(archive))
+    assert changed["site"] == one["site"] and changed["app"] != one["app"]
+
+
+def test_no_archive_means_no_app_part(tmp_path):
+    assert fingerprint(tmp_path, {}, archive="")["app"] == ""
+    assert fingerprint(tmp_path, {}, archive=str(tmp_path / "missing.tar.gz"))["app"] == ""
