@@ -51,7 +51,9 @@ def test_every_local_url_answers(host):
         assert answer.stdout == f"200 https{start.removeprefix('http')}", answer.stderr
     # An unknown Host on that address is not served: nginx closes the
     # connection (444), or over HTTP/2 nginx 1.25+ refuses it with 421.
-    stranger = "curl -sS -o /dev/null -w '%{http_code}' -H 'Host: attacker.example' https://127.0.0.1/"
+    stranger = (
+        "curl -sS -o /dev/null -w '%{http_code}' -H 'Host: attacker.example' https://127.0.0.1/"
+    )
     assert host.run(stranger).stdout in ("000", "421")
     assert host.run(stranger.replace("curl", "curl --http1.1")).stdout == "000"
 
