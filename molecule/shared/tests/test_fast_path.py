@@ -1,13 +1,18 @@
 """The fast path: a converged host is skipped, and a changed input or a stopped unit is not."""
 
+import pytest
 import yaml
-from wharf_verifier import ROOT, recap, run_playbook
+from wharf_verifier import ROOT, molecule_hosts, recap, run_playbook
 
 FAST = ("-e", "wharf_fast_path=true")
 
 
 def test_fast_path_skips_only_what_has_not_changed(host, tmp_path):
     name = host.backend.get_hostname()
+    if name != molecule_hosts()[0]:
+        # The fingerprints are compared on the controller (unit-tested); one
+        # host shows the skip, a changed input and a stopped unit.
+        pytest.skip("the fast path runs on the first host")
     limit = ("--limit", name)
     # The scenario converges without the fast path: the first run with it
     # converges everything again, then records the fingerprints.
