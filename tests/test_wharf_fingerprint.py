@@ -33,6 +33,12 @@ def test_other_variables_do_not_count(tmp_path):
     assert before == after
 
 
+def test_turning_the_fast_path_on_or_off_is_the_same_site(tmp_path):
+    settings = {"wharf_app_name": "shop"}
+    switched = fingerprint(tmp_path, {**settings, "wharf_fast_path": True})
+    assert switched == fingerprint(tmp_path, settings)
+
+
 def test_inventory_files_and_facts_count(tmp_path):
     before = fingerprint(tmp_path, {})
     (tmp_path / "inventory" / "vault.yml").write_text("secret: 1\n")

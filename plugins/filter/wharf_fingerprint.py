@@ -26,6 +26,8 @@ SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 # for it in the application's fingerprint, so a copy elsewhere (a CI
 # checkout, bench/deploy.py) is the same site.
 APP_SOURCE_SETTINGS = {"wharf_django_local_path"}
+# Settings that decide how a deploy runs, not what it converges a host to.
+RUN_SETTINGS = {"wharf_fast_path"}
 # The host facts the roles' defaults and templates read.
 FACTS = (
     "distribution",
@@ -68,7 +70,8 @@ def wharf_fingerprint(
     is only known on the host, so its application part never counts as
     converged)."""
     own = hostvars[host]
-    names = [n for n in own if n.startswith("wharf_") and n not in APP_SOURCE_SETTINGS]
+    skipped = APP_SOURCE_SETTINGS | RUN_SETTINGS
+    names = [n for n in own if n.startswith("wharf_") and n not in skipped]
     settings = {name: own[name] for name in sorted(names)}
     document = {
         "code": code_digest(),
