@@ -28,6 +28,7 @@ def test_one_host_is_a_single_host_site():
     assert site["firewall_rules"] == []
     assert site["health_web_port"] == 443
     assert site["drain"] is False and site["shared_db"] is False
+    assert site["switch_batch"] == 0  # the switch play takes every app host at once
 
 
 def test_hosts_that_are_each_web_app_and_db_stay_independent_sites():
@@ -53,6 +54,14 @@ def test_cluster_web_host_balances_over_the_app_hosts():
     assert site["nginx_upstreams"] == ["10.0.0.2:8000", "10.0.0.3:8000"]
     assert site["firewall_rules"] == []
     assert site["health_web_port"] == 0
+
+
+def test_cluster_switches_app_hosts_a_rolling_batch_at_a_time():
+    groups, hostvars = inventory(CLUSTER)
+    assert wharf_site(groups, hostvars, "app1")["switch_batch"] == 1
+    for variables in hostvars.values():
+        variables["wharf_rolling_batch"] = "2"
+    assert wharf_site(groups, hostvars, "app1")["switch_batch"] == 2
 
 
 def test_cluster_app_host_listens_privately_and_admits_only_web_hosts():

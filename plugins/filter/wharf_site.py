@@ -65,6 +65,8 @@ def wharf_site(groups: Mapping, hostvars: Mapping, host: str) -> dict[str, Any]:
     db_over_tcp = bool(db_hosts) and bool(set(app_hosts) - set(db_hosts))
     # Drain app hosts during a rolling deploy only when others are left to serve.
     drain = app_over_tcp and len(app_hosts) > 1
+    # deploy.yml's switch play takes this many app hosts at a time (0: all).
+    switch_batch = _port(_setting(hostvars, host, "wharf_rolling_batch", 1)) if drain else 0
 
     app_endpoints = [f"{_bracketed(address[h])}:{app_port}" for h in app_hosts]
     external_db = hostvars[host].get("wharf_db_host")
@@ -112,6 +114,7 @@ def wharf_site(groups: Mapping, hostvars: Mapping, host: str) -> dict[str, Any]:
         # The app hosts share one database (a db host, or a managed one).
         "shared_db": db_over_tcp or not db_hosts,
         "drain": drain,
+        "switch_batch": switch_batch,
         "db_host": db_host,
         "nginx_upstreams": app_endpoints if app_over_tcp else None,
         "gunicorn_tcp_listen": tcp_listen,
