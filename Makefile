@@ -8,7 +8,11 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 APP_VENV := app/.venv
-SCENARIOS ?= $(notdir $(patsubst %/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
+# Molecule scenarios in two lanes that run at once, each lane in order
+# (scripts/molecule_lanes.py), balanced by the times in bench/results/suite.md.
+# Every scenario is in one lane (tests/test_conventions.py checks);
+# `make molecule LANES=default` runs one.
+LANES ?= default,s3,acme cluster,release,whitenoise
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -18,7 +22,7 @@ export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 help:
 	@echo "make deploy    create the local host (podman) and deploy to it: https://localhost:8443/"
 	@echo "make destroy   remove the local host and everything deployed in it"
-	@echo "make test      lint + app unit tests + Molecule scenarios ($(SCENARIOS))"
+	@echo "make test      lint + app unit tests + Molecule scenarios (lanes: $(LANES))"
 	@echo "make bench     measure serving and deploy times against the local host (see bench/)"
 	@echo "make bench-cluster  deploy time and requests/s against the number of app hosts (own containers)"
 
@@ -45,10 +49,7 @@ unit: $(APP_VENV)/.installed
 	cd app && .venv/bin/pytest
 
 molecule: venv host-tools images
-	for scenario in $(SCENARIOS); do \
-	  started=$$(date +%s); molecule test -s "$$scenario" || exit 1; \
-	  echo "== molecule $$scenario took $$(( $$(date +%s) - started )) s"; \
-	done
+	$(BIN)/python scripts/molecule_lanes.py $(LANES)
 
 bench: venv
 	bench/run.sh

@@ -32,3 +32,11 @@ def test_every_role_has_a_validate_entry_point():
         assert (role / "tasks" / "validate.yml").is_file(), role.name
         specs = (role / "meta" / "argument_specs.yml").read_text()
         assert "validate: *" in specs, f"{role.name}: argument_specs has no validate entry point"
+
+
+def test_make_molecule_runs_every_scenario_once():
+    makefile = (REPO / "Makefile").read_text()
+    lanes = next(line for line in makefile.splitlines() if line.startswith("LANES ?="))
+    named = [name for lane in lanes.split("=", 1)[1].split() for name in lane.split(",")]
+    scenarios = sorted(path.parent.name for path in REPO.glob("molecule/*/molecule.yml"))
+    assert sorted(named) == scenarios
