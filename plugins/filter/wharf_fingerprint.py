@@ -26,8 +26,9 @@ SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 # for it in the application's fingerprint, so a copy elsewhere (a CI
 # checkout, bench/deploy.py) is the same site.
 APP_SOURCE_SETTINGS = {"wharf_django_local_path"}
-# Settings that decide how a deploy runs, not what it converges a host to.
-RUN_SETTINGS = {"wharf_fast_path"}
+# Settings that decide how a deploy runs, not what it converges a host to,
+# and the fast path's own answer (set after the fingerprint, for the roles).
+RUN_SETTINGS = {"wharf_fast_path", "wharf_converged"}
 # The host facts the roles' defaults and templates read.
 FACTS = (
     "distribution",
