@@ -39,6 +39,17 @@ def test_turning_the_fast_path_on_or_off_is_the_same_site(tmp_path):
     assert switched == fingerprint(tmp_path, settings)
 
 
+def test_the_facts_a_run_sets_do_not_count(tmp_path):
+    """The record is fingerprinted at the end of a run, the comparison at the start."""
+    settings = {"wharf_app_name": "shop"}
+    during = {
+        "wharf_converged": {"site": False, "app": False},
+        "wharf_django_switch_pending": True,
+        "wharf_django_serving": True,
+    }
+    assert fingerprint(tmp_path, {**settings, **during}) == fingerprint(tmp_path, settings)
+
+
 def test_inventory_files_and_facts_count(tmp_path):
     before = fingerprint(tmp_path, {})
     (tmp_path / "inventory" / "vault.yml").write_text("secret: 1\n")

@@ -1,5 +1,9 @@
 """Fingerprints of what a deploy converges a host to, for the fast path.
 
+deploy.yml takes them twice: at the start, to compare with the host's record,
+and at the end, as the new record (so files the run itself wrote into the
+inventory, such as a new local CA or generated secrets, are part of it).
+
 `hostvars | wharf_fingerprint(inventory_hostname, inventory_dir, facts, archive)` hashes
 everything a converged host follows from: Wharf's own code (roles/,
 playbooks/, plugins/), the inventory directory's files (group_vars,
@@ -27,8 +31,15 @@ SKIPPED_NAMES = {"__pycache__", ".pytest_cache", ".ruff_cache"}
 # checkout, bench/deploy.py) is the same site.
 APP_SOURCE_SETTINGS = {"wharf_django_local_path"}
 # Settings that decide how a deploy runs, not what it converges a host to,
-# and the fast path's own answer (set after the fingerprint, for the roles).
-RUN_SETTINGS = {"wharf_fast_path", "wharf_converged"}
+# and the facts a run sets along the way (the fast path's answer, the
+# release switch's state): the record is fingerprinted again at the end of
+# the run, and must match the fingerprint the next run takes at its start.
+RUN_SETTINGS = {
+    "wharf_fast_path",
+    "wharf_converged",
+    "wharf_django_switch_pending",
+    "wharf_django_serving",
+}
 # The host facts the roles' defaults and templates read.
 FACTS = (
     "distribution",
