@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 import wharf_verifier as shared
@@ -220,22 +221,58 @@ def test_rollback_reversing_the_migration_serves_v1(host, site, capsys):
     assert_media_intact(host, site)
 
 
-def test_old_releases_are_pruned(host, site, tmp_path_factory, capsys):
-    """keep_releases is 3 here: two more code-only deploys push the oldest out."""
-    for number in (5, 6):
-        source = build(tmp_path_factory.mktemp(f"v{number}") / "app", f"{number}.0.0")
+def split_requirements(source: Path, extra: str = "") -> None:
+    """requirements.txt becomes `-r requirements/pins.txt`, and the pins leave gunicorn out
+    (as projects that ship another server do): Wharf installs its own."""
+    pins = (source / "requirements.txt").read_text().splitlines()
+    kept = [line for line in pins if not line.lower().startswith("gunicorn")]
+    assert len(kept) == len(pins) - 1, "the sample app pins gunicorn"
+    (source / "requirements").mkdir()
+    (source / "requirements" / "pins.txt").write_text("\n".join(kept) + "\n" + extra)
+    (source / "requirements.txt").write_text("-r requirements/pins.txt\n")
+
+
+def test_old_releases_are_pruned_and_included_requirements_key_the_virtualenv(
+    host, site, tmp_path_factory, capsys
+):
+    """keep_releases is 3 here: two more deploys push the oldest out. v5 moves the pins
+    into an included file without gunicorn; v6 changes only that included file."""
+    v5 = build(tmp_path_factory.mktemp("v5") / "app", "5.0.0")
+    split_requirements(v5)
+    v6 = build(tmp_path_factory.mktemp("v6") / "app", "6.0.0", base=v5)
+    (v6 / "requirements" / "pins.txt").write_text(
+        (v6 / "requirements" / "pins.txt").read_text() + "six==1.17.0\n"
+    )
+    assert (v6 / "requirements.txt").read_text() == (v5 / "requirements.txt").read_text()
+    venvs = {}
+    for source in (v5, v6):
+        number = (source / "VERSION").read_text().strip()
         started = time.monotonic()
         result = deploy(source)
-        took = f"code-only deploy of {number}.0.0 took {time.monotonic() - started:.1f} s"
-        report(capsys, took)
+        report(capsys, f"deploy of {number} took {time.monotonic() - started:.1f} s")
         assert result.returncode == 0, result.stdout[-4000:]
+        assert version(site) == number
+        venvs[number] = host.check_output(f"readlink {ROOT}/current/venv")
     releases = host.check_output(f"ls {ROOT}/releases").split()
     assert len(releases) == 3, releases
     assert [name.rsplit("-", 1)[1] for name in releases] == ["2.0.0", "5.0.0", "6.0.0"]
     assert current_release(host).endswith("-6.0.0")
-    # One virtualenv serves them all: the requirements never changed.
-    assert len(host.check_output(f"ls {ROOT}/venvs").split()) == 1
-    assert version(site) == "6.0.0"
+
+    # A change in the included file alone gave v6 its own virtualenv, with the
+    # package it added; v2 (still kept) keeps the one v1 built.
+    assert venvs["6.0.0"] != venvs["5.0.0"]
+    assert host.run(f"{ROOT}/current/venv/bin/python -c 'import six'").rc == 0
+    assert host.run(f"{venvs['5.0.0']}/bin/python -c 'import six'").rc != 0
+    assert len(host.check_output(f"ls {ROOT}/venvs").split()) == 3
+    record = json.loads(host.check_output(f"cat {ROOT}/current/venv/.wharf-complete"))
+    assert record["files"] == ["requirements.txt", "requirements/pins.txt"]
+    # gunicorn, which the pins no longer list, is Wharf's and serves v6.
+    assert record["app_server"].startswith("gunicorn==")
+    pinned = record["app_server"].split("==")[1]
+    assert pinned in host.check_output(f"{ROOT}/current/venv/bin/gunicorn --version")
+    main_pid = host.check_output(f"systemctl show -p MainPID --value gunicorn-{APP}.service")
+    command = host.check_output(f"tr '\\0' ' ' < /proc/{main_pid}/cmdline")
+    assert command.startswith(f"{venvs['6.0.0']}/bin/python"), command
     assert_media_intact(host, site)
 
 

@@ -1,6 +1,8 @@
 """Host state after a deploy: services, users, sockets, permissions, database."""
 
-from wharf_verifier import APP, ROOT
+import secrets
+
+from wharf_verifier import APP, ROOT, Site, sign_in
 
 SOCKET = f"/run/gunicorn-{APP}/gunicorn.sock"
 
@@ -101,3 +103,18 @@ def test_database_listens_on_localhost_only(host):
 def test_migrations_are_applied(host):
     result = host.run(f"sudo -u {APP} {ROOT}/bin/manage migrate --check")
     assert result.rc == 0, result.stdout + result.stderr
+
+
+def test_manage_run_by_root_works_as_the_app_user_with_the_callers_environment(host):
+    """createsuperuser --noinput takes its password from the environment, which sudo resets."""
+    name, password = f"admin-{secrets.token_hex(3)}", f"Wharf-{secrets.token_hex(8)}"
+    created = host.run(
+        f"DJANGO_SUPERUSER_PASSWORD={password} {ROOT}/bin/manage createsuperuser"
+        f" --noinput --username {name} --email {name}@example.org"
+    )
+    assert created.rc == 0, created.stdout + created.stderr
+    uid = host.check_output(f"{ROOT}/bin/manage shell -c 'import os; print(os.getuid())'")
+    assert uid.splitlines()[-1] == str(host.user(APP).uid)
+    browser = Site(host, session="superuser")  # its own cookie jar
+    sign_in(browser, name, password)
+    assert browser.get("/admin/").status == 200
