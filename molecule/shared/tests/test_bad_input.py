@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from wharf_verifier import make_certificate, molecule_hosts, recap, run_playbook, run_playbooks
+from wharf_verifier.rollout import build, flat
 
 # Media on S3 with a valid bucket, for the cases that break one S3 setting.
 S3 = {"wharf_media": "s3", "wharf_s3_bucket": "wharfdemo-files"}
@@ -161,3 +162,19 @@ def test_provided_certificate_is_checked_before_any_change(tmp_path, problem, me
     output = result.stdout + result.stderr
     assert message in output
     assert_refused_before_any_change(output, "wharf_tls_certificate_file")
+
+
+def test_a_project_needing_a_newer_python_than_the_host_is_refused(host, tmp_path):
+    source = build(tmp_path / "app", "1.0.0")
+    pyproject = source / "pyproject.toml"
+    declared = 'requires-python = ">=3.11"'
+    assert declared in pyproject.read_text()
+    pyproject.write_text(pyproject.read_text().replace(declared, 'requires-python = ">=3.99"'))
+    extra = {"wharf_django_local_path": str(source)}
+    result = run_playbook("--limit", molecule_hosts()[0], "-e", json.dumps(extra))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert_refused_before_any_change(output, "wharf_django_python")
+    have = host.check_output("python3 -c 'import platform; print(platform.python_version())'")
+    assert "needsPython>=3.99(pyproject.tomlrequires-python'>=3.99'" in flat(output)
+    assert f"is{have}:" in flat(output)
