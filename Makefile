@@ -13,6 +13,13 @@ APP_VENV := app/.venv
 # Every scenario is in one lane (tests/test_conventions.py checks);
 # `make molecule LANES=default` runs one.
 LANES ?= default,s3,acme cluster,release,whitenoise
+# `make deploy`: the local host's Debian (12 or 13; `make destroy` before
+# switching) and the inventory it deploys (docs/projects.md).
+DEBIAN ?= 12
+INVENTORY ?= inventory/local
+SUITE_12 := bookworm
+SUITE_13 := trixie
+export WHARF_LOCAL_IMAGE := localhost/wharf-debian:$(DEBIAN)
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
@@ -28,7 +35,7 @@ help:
 
 deploy: venv host-tools image-local
 	scripts/local-host.sh up
-	ansible-playbook -i inventory/local playbooks/deploy.yml
+	ansible-playbook -i $(INVENTORY) playbooks/deploy.yml
 	@echo
 	@echo "Wharf is serving https://localhost:8443/ (local CA: inventory/local/.secrets/wharf-ca/ca.crt)"
 
@@ -61,11 +68,13 @@ bench-cluster: venv host-tools image-local
 host-tools:
 	scripts/install-host-tools.sh
 
-# The local host runs Debian 12; Molecule tests Debian 12 and 13.
+# The local host runs Debian $(DEBIAN); Molecule tests Debian 12 and 13.
 image-local: host-tools
-	scripts/build-base-image.sh bookworm
+	@[[ -n "$(SUITE_$(DEBIAN))" ]] || { echo "DEBIAN must be 12 or 13 (got $(DEBIAN))" >&2; exit 2; }
+	scripts/build-base-image.sh $(SUITE_$(DEBIAN))
 
-images: image-local
+images: host-tools
+	scripts/build-base-image.sh bookworm
 	scripts/build-base-image.sh trixie
 
 venv: $(VENV)/.installed

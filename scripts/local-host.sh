@@ -54,6 +54,12 @@ enable_ssh() {
 
 case "${1:-}" in
   up)
+    if podman container exists "$name" \
+      && [[ "$(podman container inspect -f '{{.ImageName}}' "$name")" != "$image" ]]; then
+      echo "local-host: $name runs $(podman container inspect -f '{{.ImageName}}' "$name"), not $image;" \
+           "run 'make destroy' first (it removes the site's database and uploads)" >&2
+      exit 2
+    fi
     if running; then
       echo "local-host: $name is running"
     elif podman container exists "$name"; then
