@@ -48,6 +48,6 @@ def test_a_failing_build_step_stops_the_release_with_its_output(host, site):
     assert result.returncode != 0
     output = flat(result.stdout + result.stderr)
     assert "buildingtheassets" in output and "nonpmhere" in output
-    assert "==failedwithexitstatus7:echonopmhere" in output
+    assert "==failedwithexitstatus7:echononpmhere" in output
     assert host.check_output(f"readlink {ROOT}/current") == before
     assert load_json(site.get("/healthz"))["version"] == serving
