@@ -24,11 +24,12 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 
-.PHONY: help deploy destroy test lint unit molecule bench bench-cluster host-tools images image-local venv clean
+.PHONY: help deploy destroy onboard test lint unit molecule bench bench-cluster host-tools images image-local venv clean
 
 help:
 	@echo "make deploy    create the local host (podman) and deploy to it: https://localhost:8443/"
 	@echo "make destroy   remove the local host and everything deployed in it"
+	@echo "make onboard PROJECT=<dir> [NAME=<name>]  write inventory/<name> for an existing Django project"
 	@echo "make test      lint + app unit tests + Molecule scenarios (lanes: $(LANES))"
 	@echo "make bench     measure serving and deploy times against the local host (see bench/)"
 	@echo "make bench-cluster  deploy time and requests/s against the number of app hosts (own containers)"
@@ -41,6 +42,11 @@ deploy: venv host-tools image-local
 
 destroy:
 	scripts/local-host.sh down
+
+# A starting inventory read from an existing project's source (docs/projects.md).
+onboard: venv
+	@test -n "$(PROJECT)" || { echo "make onboard: set PROJECT=<the project's directory>" >&2; exit 2; }
+	$(BIN)/python scripts/project_inventory.py "$(PROJECT)" $(if $(NAME),--name "$(NAME)")
 
 test: lint unit molecule
 
