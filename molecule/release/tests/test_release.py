@@ -151,13 +151,44 @@ def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_pa
     assert_media_intact(host, site)
 
 
-def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory, capsys):
-    source = build(tmp_path_factory.mktemp("v3") / "app", "3.0.0", base=STATE["v2_source"])
-    wsgi = source / "wharfdemo" / "wsgi.py"
-    wsgi.write_text("import wharf_module_that_does_not_exist  # noqa: F401\n" + wsgi.read_text())
+def insecure_build(folder: Path) -> Path:
+    """v2 with settings fixed in code, as many projects have them: a cookie
+    `check --deploy` warns about (security.W012), and a SILENCED_SYSTEM_CHECKS
+    that ignores the environment Wharf writes."""
+    source = build(folder, "3.0.0", base=STATE["v2_source"])
+    with open(source / "wharfdemo" / "settings.py", "a") as settings:
+        settings.write("\nSESSION_COOKIE_SECURE = False\nSILENCED_SYSTEM_CHECKS = []\n")
+    return source
+
+
+def test_a_release_failing_djangos_deployment_checks_never_serves(
+    host, site, tmp_path_factory, capsys
+):
+    source = insecure_build(tmp_path_factory.mktemp("v3-checks") / "app")
     before = current_release(host)
 
     result, counts = under_load(load_paths(site), lambda: deploy(source), capsys)
+    assert result.returncode != 0, "a failed deployment check must fail the deploy"
+    output = flat(result.stdout + result.stderr)
+    # Only W012: Wharf leaves out its own answered ids (security.W021) itself,
+    # whatever the project's SILENCED_SYSTEM_CHECKS says.
+    assert "Failingids:security.W012.Fix" in output
+    assert "wharf_django_silenced_checks" in output
+    assert_no_failed_requests(counts)
+    assert current_release(host) == before
+    assert version(site) == "2.0.0"
+
+
+def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory, capsys):
+    """The same settings pass the checks once the inventory answers W012; the
+    release then fails where gunicorn would, importing the WSGI application."""
+    source = insecure_build(tmp_path_factory.mktemp("v3") / "app")
+    wsgi = source / "wharfdemo" / "wsgi.py"
+    wsgi.write_text("import wharf_module_that_does_not_exist  # noqa: F401\n" + wsgi.read_text())
+    before = current_release(host)
+    answered = json.dumps({"wharf_django_silenced_checks": ["security.W012"]})
+
+    result, counts = under_load(load_paths(site), lambda: deploy(source, "-e", answered), capsys)
     assert result.returncode != 0, "a release that cannot import must fail the deploy"
     output = flat(result.stdout + result.stderr)
     assert "ModuleNotFoundError" in output and "wharf_module_that_does_not_exist" in output
@@ -166,6 +197,8 @@ def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory,
     assert current_release(host) == before
     assert version(site) == "2.0.0"
     assert_media_intact(host, site)
+    # The failed run had written its environment (answering W012) first.
+    assert "security.W012" in host.file(f"{ROOT}/shared/app.env").content_string
 
 
 def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_factory, capsys):
@@ -189,6 +222,9 @@ def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_fac
     assert_no_failed_requests(counts)
     assert current_release(host) == before
     assert version(site) == "2.0.0"
+    # v4 came with v2's recorded inputs, yet the fast path converged the host
+    # again because the run before it failed: v3's environment is put back.
+    assert "security.W012" not in host.file(f"{ROOT}/shared/app.env").content_string
     # The release that failed is gone, so a later rollback cannot pick it.
     assert "-4.0.0" not in host.check_output(f"ls {ROOT}/releases")
     assert_media_intact(host, site)
