@@ -336,9 +336,9 @@ def map_environment(reads: dict[str, EnvRead], findings: Findings) -> None:
     database_names = [n for n in reads if n != "DATABASE_URL" and DATABASE_NAME_PARTS.search(n)]
     if "DATABASE_URL" not in reads:
         shown = f" (they read {', '.join(sorted(database_names))})" if database_names else ""
-        findings.todo.append(
-            "The settings do not read DATABASE_URL, where Wharf puts its PostgreSQL database"
-            f"{shown}: connect them to it (wharf_django_extra_env or a configuration file)."
+        findings.found.append(
+            f"The settings do not read DATABASE_URL{shown}: Wharf's settings overlay sets"
+            " DATABASES['default'] to Wharf's PostgreSQL database over whatever they build."
         )
 
 
@@ -373,11 +373,10 @@ def report_fixed_paths(files: list[Path], top: Path, findings: Findings) -> None
         "MEDIA_ROOT": "the media directory every release shares",
     }
     for name, where in sorted(fixed_paths(files, top).items()):
-        findings.todo.append(
-            f"{name} is computed in code ({where}) without reading the environment, so Wharf's"
-            f" {name} ({served[name]}) does not reach it. Where the project takes it from a"
-            " configuration file, set it there (wharf_django_config_files); otherwise it points"
-            " into the release's code, which is read-only while the site runs."
+        findings.found.append(
+            f"{name} is computed in code ({where}) without reading the environment: Wharf's"
+            f" settings overlay sets its own ({served[name]}) over it, as the release's code is"
+            " read-only while the site runs."
         )
 
 

@@ -47,6 +47,16 @@ class Migration(migrations.Migration):
     ]
 """
 
+# Appended to v5's settings: values fixed in code, as many published projects
+# have them. Wharf's settings overlay sets its own over each.
+FIXED_IN_CODE = """
+SECRET_KEY = "django-insecure-fixed-in-code-as-published"
+ALLOWED_HOSTS = []
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+STATIC_ROOT = BASE_DIR / "collected"
+MEDIA_ROOT = BASE_DIR / "media"
+"""
+
 MODEL_V2 = '''
 
 class Announcement(models.Model):
@@ -152,12 +162,17 @@ def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_pa
 
 
 def insecure_build(folder: Path) -> Path:
-    """v2 with settings fixed in code, as many projects have them: a cookie
-    `check --deploy` warns about (security.W012), and a SILENCED_SYSTEM_CHECKS
-    that ignores the environment Wharf writes."""
+    """v2 with settings fixed in code, as many projects have them: a header
+    `check --deploy` warns about (security.W006) and Wharf's settings overlay
+    does not own, an insecure cookie it does own (security.W012, which the
+    overlay corrects), and a SILENCED_SYSTEM_CHECKS that ignores the
+    environment Wharf writes."""
     source = build(folder, "3.0.0", base=STATE["v2_source"])
     with open(source / "wharfdemo" / "settings.py", "a") as settings:
-        settings.write("\nSESSION_COOKIE_SECURE = False\nSILENCED_SYSTEM_CHECKS = []\n")
+        settings.write(
+            "\nSECURE_CONTENT_TYPE_NOSNIFF = False\nSESSION_COOKIE_SECURE = False\n"
+            "SILENCED_SYSTEM_CHECKS = []\n"
+        )
     return source
 
 
@@ -170,9 +185,10 @@ def test_a_release_failing_djangos_deployment_checks_never_serves(
     result, counts = under_load(load_paths(site), lambda: deploy(source), capsys)
     assert result.returncode != 0, "a failed deployment check must fail the deploy"
     output = flat(result.stdout + result.stderr)
-    # Only W012: Wharf leaves out its own answered ids (security.W021) itself,
-    # whatever the project's SILENCED_SYSTEM_CHECKS says.
-    assert "Failingids:security.W012.Fix" in output
+    # Only W006: Wharf leaves out its own answered ids (security.W021) itself,
+    # whatever the project's SILENCED_SYSTEM_CHECKS says, and the overlay made
+    # the session cookie secure (no W012).
+    assert "Failingids:security.W006.Fix" in output
     assert "wharf_django_silenced_checks" in output
     assert_no_failed_requests(counts)
     assert current_release(host) == before
@@ -180,13 +196,13 @@ def test_a_release_failing_djangos_deployment_checks_never_serves(
 
 
 def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory, capsys):
-    """The same settings pass the checks once the inventory answers W012; the
+    """The same settings pass the checks once the inventory answers W006; the
     release then fails where gunicorn would, importing the WSGI application."""
     source = insecure_build(tmp_path_factory.mktemp("v3") / "app")
     wsgi = source / "wharfdemo" / "wsgi.py"
     wsgi.write_text("import wharf_module_that_does_not_exist  # noqa: F401\n" + wsgi.read_text())
     before = current_release(host)
-    answered = json.dumps({"wharf_django_silenced_checks": ["security.W012"]})
+    answered = json.dumps({"wharf_django_silenced_checks": ["security.W006"]})
 
     result, counts = under_load(load_paths(site), lambda: deploy(source, "-e", answered), capsys)
     assert result.returncode != 0, "a release that cannot import must fail the deploy"
@@ -197,8 +213,8 @@ def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory,
     assert current_release(host) == before
     assert version(site) == "2.0.0"
     assert_media_intact(host, site)
-    # The failed run had written its environment (answering W012) first.
-    assert "security.W012" in host.file(f"{ROOT}/shared/app.env").content_string
+    # The failed run had written its environment (answering W006) first.
+    assert "security.W006" in host.file(f"{ROOT}/shared/app.env").content_string
 
 
 def test_after_a_failed_run_the_recorded_inputs_converge_the_host_again(host, site, capsys):
@@ -209,7 +225,7 @@ def test_after_a_failed_run_the_recorded_inputs_converge_the_host_again(host, si
     assert result.returncode == 0, result.stdout[-4000:]
     assert_no_failed_requests(counts)
     assert "wharf_nginx : " in result.stdout, "the host was skipped after a failed run"
-    assert "security.W012" not in host.file(f"{ROOT}/shared/app.env").content_string
+    assert "security.W006" not in host.file(f"{ROOT}/shared/app.env").content_string
     assert version(site) == "2.0.0"
 
 
@@ -281,9 +297,12 @@ def test_old_releases_are_pruned_and_included_requirements_key_the_virtualenv(
     host, site, tmp_path_factory, capsys
 ):
     """keep_releases is 3 here: two more deploys push the oldest out. v5 moves the pins
-    into an included file without gunicorn; v6 changes only that included file."""
+    into an included file without gunicorn, and fixes its settings in code; v6
+    changes only that included file."""
     v5 = build(tmp_path_factory.mktemp("v5") / "app", "5.0.0")
     split_requirements(v5)
+    with open(v5 / "wharfdemo" / "settings.py", "a") as settings:
+        settings.write(FIXED_IN_CODE)
     v6 = build(tmp_path_factory.mktemp("v6") / "app", "6.0.0", base=v5)
     (v6 / "requirements" / "pins.txt").write_text(
         (v6 / "requirements" / "pins.txt").read_text() + "tabulate==0.9.0\n"
@@ -319,6 +338,21 @@ def test_old_releases_are_pruned_and_included_requirements_key_the_virtualenv(
     command = host.check_output(f"tr '\\0' ' ' < /proc/{main_pid}/cmdline")
     assert command.startswith(f"{venvs['6.0.0']}/bin/python"), command
     assert_media_intact(host, site)
+
+    # The settings fixed in code (an insecure key, no hosts, SQLite, static
+    # and media inside the read-only code) were overlaid: v5 and v6 passed
+    # the deployment checks and answer the site's name above; an upload
+    # lands in the shared media directory and its row in PostgreSQL; nothing
+    # was written into the code.
+    digest = make_png(host, "/tmp/wharf-release-v6.png", seed=6262)
+    assert upload_avatar(site, "overlay-keeper", "/tmp/wharf-release-v6.png").status == 302
+    find_avatar(host, digest)
+    profiles = host.check_output(
+        f'{ROOT}/bin/pg psql -At -c "select display_name from gallery_profile"'
+    )
+    assert "overlay-keeper" in profiles.splitlines()
+    for written in ("db.sqlite3", "collected", "media"):
+        assert not host.file(f"{ROOT}/current/code/{written}").exists, written
 
 
 TABLES = ("auth_user", "gallery_profile", "gallery_post", "gallery_document")

@@ -54,6 +54,10 @@ BAD_EXTRA_VARS = [
         "wharf_certbot_email",
     ),
     ({"wharf_django_silenced_checks": ["everything"]}, "wharf_django_silenced_checks"),
+    (
+        {"wharf_django_settings_left_to_project": ["TIME_ZONE"]},
+        "wharf_django_settings_left_to_project",
+    ),
     ({"wharf_nginx_worker_connections": 10}, "wharf_nginx_worker_connections"),
     ({"wharf_gunicorn_kill_mode": "none"}, "wharf_gunicorn_kill_mode"),
     ({"wharf_static": "cdn"}, "wharf_static"),

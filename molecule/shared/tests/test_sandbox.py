@@ -15,6 +15,7 @@ READ_ONLY = [
     f"{ROOT}/releases",
     f"{ROOT}/venvs",
     f"{ROOT}/bin",
+    f"{ROOT}/lib",
     f"{ROOT}/shared/static",
     f"{ROOT}/shared/app.env",
     "/etc",

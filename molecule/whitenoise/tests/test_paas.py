@@ -7,7 +7,7 @@ serves static files, and uploads go to S3 (moto on this host).
 
 import pytest
 import wharf_verifier as shared
-from test_whitenoise import hashed_url
+from test_whitenoise import hashed_url, settings_module_served
 
 testinfra_hosts = ["ansible://wharf-whitenoise-paas-12"]
 
@@ -25,6 +25,13 @@ def test_no_web_server_and_gunicorn_on_the_public_port(host):
     socket = host.check_output("systemctl show -p Listen gunicorn-wharfdemo.socket")
     assert "0.0.0.0:8000 (Stream)" in socket
     assert host.service("gunicorn-wharfdemo.service").is_running
+
+
+def test_without_the_overlay_the_projects_own_settings_module_serves(host):
+    """wharf_django_settings_overlay is off on this host; every test here
+    runs against the project's module reading Wharf's environment itself."""
+    assert settings_module_served(host) == "wharfdemo.settings"
+    assert "WHARF_" not in host.check_output("cat /srv/wharfdemo/shared/app.env")
 
 
 def test_health_through_the_router(site):

@@ -52,6 +52,19 @@ def test_django_runs_whitenoise_first_after_security(host):
     ]
 
 
+def settings_module_served(host) -> str:
+    """DJANGO_SETTINGS_MODULE in the running gunicorn master's environment."""
+    pid = host.check_output("systemctl show -p MainPID --value gunicorn-wharfdemo.service")
+    environ = host.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ").splitlines()
+    return dict(line.split("=", 1) for line in environ if "=" in line)["DJANGO_SETTINGS_MODULE"]
+
+
+def test_the_site_runs_the_projects_settings_through_wharfs_overlay(host):
+    assert settings_module_served(host) == "wharf_settings"
+    env = host.check_output("cat /srv/wharfdemo/shared/app.env")
+    assert "WHARF_PROJECT_SETTINGS_MODULE='wharfdemo.settings'" in env
+
+
 @pytest.mark.parametrize(
     ("accept", "encoding"), [("br", "br"), ("gzip", "gzip"), ("br, gzip", "br"), ("", "")]
 )
