@@ -61,6 +61,9 @@ def test_database_outage_fails_health_and_recovers_without_restart(host, site):
         health = site.get("/healthz")
         assert health.status == 503
         assert load_json(health)["database"] == "unavailable"
+        wharfs = site.get("/.wharf/health")  # Wharf's own answer says the same
+        assert wharfs.status == 503
+        assert load_json(wharfs)["database"].startswith("OperationalError")
         page = site.get("/")
         assert page.status == 500
         assert b"Traceback" not in page.body and b"OperationalError" not in page.body

@@ -2,7 +2,7 @@
 
 import secrets
 
-from wharf_verifier import APP, ROOT, Site, sign_in
+from wharf_verifier import APP, DOMAIN, ROOT, Site, load_json, sign_in
 
 SOCKET = f"/run/gunicorn-{APP}/gunicorn.sock"
 
@@ -118,3 +118,22 @@ def test_manage_run_by_root_works_as_the_app_user_with_the_callers_environment(h
     browser = Site(host, session="superuser")  # its own cookie jar
     sign_in(browser, name, password)
     assert browser.get("/admin/").status == 200
+
+
+def test_wharfs_health_answer_needs_nothing_from_the_project(host):
+    """gunicorn runs wharf_wsgi: /.wharf/health answers with the database's
+    state and the serving release's version (this scenario's deploys check
+    it). nginx overwrites the X-Real-IP a client sends; a client nginx
+    reports from outside the host and private networks gets the project's
+    own answer for the path."""
+    site = Site(host)
+    version = load_json(site.get("/healthz"))["version"]
+    answer = site.get("/.wharf/health", "-H", "X-Real-IP: 203.0.113.7")
+    assert answer.status == 200
+    assert load_json(answer) == {"status": "ok", "version": version, "database": "ok"}
+    assert answer.header("Cache-Control") == "no-store"
+    outside = host.run(
+        "curl -s -o /dev/null -w '%{http_code}' -H 'X-Forwarded-Proto: https'"
+        f" -H 'X-Real-IP: 203.0.113.7' --unix-socket {SOCKET} http://{DOMAIN}/.wharf/health"
+    )
+    assert outside.stdout == "404"

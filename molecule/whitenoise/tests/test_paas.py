@@ -31,7 +31,9 @@ def test_without_the_overlay_the_projects_own_settings_module_serves(host):
     """wharf_django_settings_overlay is off on this host; every test here
     runs against the project's module reading Wharf's environment itself."""
     assert settings_module_served(host) == "wharfdemo.settings"
-    assert "WHARF_" not in host.check_output("cat /srv/wharfdemo/shared/app.env")
+    assert "WHARF_PROJECT_SETTINGS_MODULE" not in host.check_output(
+        "cat /srv/wharfdemo/shared/app.env"
+    )
 
 
 def test_health_through_the_router(site):

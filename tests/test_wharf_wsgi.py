@@ -1,0 +1,86 @@
+"""Wharf's WSGI entry point (roles/wharf_django/files/wharf_wsgi.py): the
+project's application for every request but Wharf's health answer."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from types import ModuleType
+
+import pytest
+
+PROJECT_WSGI = """
+def application(environ, start_response):
+    start_response("404 Not Found", [("Content-Type", "text/plain")])
+    return [b"the project's answer"]
+"""
+
+
+@pytest.fixture
+def wsgi(tmp_path, monkeypatch) -> ModuleType:
+    (tmp_path / "shopwsgi.py").write_text(PROJECT_WSGI)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("WHARF_WSGI_APPLICATION", "shopwsgi:application")
+    monkeypatch.setenv("APP_VERSION", "1.4.2")
+    for name in ("wharf_wsgi", "shopwsgi"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    module = importlib.import_module("wharf_wsgi")
+    monkeypatch.setattr(module, "database_state", lambda: "ok")
+    return module
+
+
+def call(module: ModuleType, path: str, method: str = "GET", **environ: str) -> tuple[str, bytes]:
+    seen: list[str] = []
+    body = module.application(
+        {"PATH_INFO": path, "REQUEST_METHOD": method, **environ},
+        lambda status, headers: seen.append(status),
+    )
+    return seen[0], b"".join(body)
+
+
+def test_the_health_path_from_the_host_answers_with_the_version(wsgi):
+    status, body = call(wsgi, "/.wharf/health", REMOTE_ADDR="")
+    assert status == "200 OK"
+    assert json.loads(body) == {"status": "ok", "version": "1.4.2", "database": "ok"}
+
+
+@pytest.mark.parametrize(
+    "client",
+    ["127.0.0.1", "10.0.3.7", "172.20.0.2", "192.168.1.20", "::1", "fd00::5", "::ffff:10.1.2.3"],
+)
+def test_private_networks_get_the_health_answer(wsgi, client):
+    assert call(wsgi, "/.wharf/health", HTTP_X_REAL_IP=client)[0] == "200 OK"
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"HTTP_X_REAL_IP": "203.0.113.7"},
+        {"HTTP_X_REAL_IP": "2001:db8::1", "REMOTE_ADDR": "127.0.0.1"},
+        {"REMOTE_ADDR": "198.51.100.4"},
+        {"HTTP_X_REAL_IP": "172.32.0.1"},
+        {"HTTP_X_REAL_IP": "::ffff:203.0.113.7"},
+        {"HTTP_X_REAL_IP": "not an address"},
+    ],
+)
+def test_clients_from_outside_get_the_projects_answer(wsgi, environ):
+    assert call(wsgi, "/.wharf/health", **environ) == ("404 Not Found", b"the project's answer")
+
+
+def test_every_other_request_is_the_projects(wsgi):
+    assert call(wsgi, "/")[1] == b"the project's answer"
+    assert call(wsgi, "/.wharf/health", method="POST")[1] == b"the project's answer"
+    assert call(wsgi, "/.wharf/health/")[1] == b"the project's answer"
+
+
+def test_a_database_that_cannot_answer_is_a_503_naming_the_error(wsgi, monkeypatch):
+    monkeypatch.setattr(wsgi, "database_state", lambda: "OperationalError: connection refused")
+    status, body = call(wsgi, "/.wharf/health")
+    assert status == "503 Service Unavailable"
+    assert json.loads(body)["database"] == "OperationalError: connection refused"
+    assert json.loads(body)["status"] == "error"
+
+
+def test_head_gets_the_status_without_a_body(wsgi):
+    assert call(wsgi, "/.wharf/health", method="HEAD") == ("200 OK", b"")
