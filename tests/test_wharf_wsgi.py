@@ -39,8 +39,9 @@ def call(module: ModuleType, path: str, method: str = "GET", **environ: str) -> 
     return seen[0], b"".join(body)
 
 
-def test_the_health_path_from_the_host_answers_with_the_version(wsgi):
-    status, body = call(wsgi, "/.wharf/health", REMOTE_ADDR="")
+@pytest.mark.parametrize("peer", ["", "/run/gunicorn-shop/gunicorn.sock"])
+def test_the_health_path_on_the_unix_socket_answers_with_the_version(wsgi, peer):
+    status, body = call(wsgi, "/.wharf/health", REMOTE_ADDR=peer)
     assert status == "200 OK"
     assert json.loads(body) == {"status": "ok", "version": "1.4.2", "database": "ok"}
 

@@ -50,19 +50,28 @@ def project_application(target: str) -> WSGIApp:
     return get_internal_wsgi_application()
 
 
-def from_inside(environ: dict[str, Any]) -> bool:
-    """The client is this host or a private network. nginx overwrites
-    X-Real-IP with the address it was reached from; a request straight to
-    gunicorn's unix socket has no address at all."""
-    client = environ.get("HTTP_X_REAL_IP") or environ.get("REMOTE_ADDR") or ""
-    if not client:
-        return True
+def inside(client: str) -> bool:
     try:
         address = ipaddress.ip_address(client)
     except ValueError:
         return False
     address = getattr(address, "ipv4_mapped", None) or address
     return any(address in network for network in INSIDE)
+
+
+def from_inside(environ: dict[str, Any]) -> bool:
+    """The client is this host or a private network. nginx overwrites
+    X-Real-IP with the address it was reached from; without it, gunicorn's
+    peer decides, and a peer on the unix socket (no IP address) is on this
+    host."""
+    if environ.get("HTTP_X_REAL_IP"):
+        return inside(environ["HTTP_X_REAL_IP"])
+    peer = environ.get("REMOTE_ADDR") or ""
+    try:
+        ipaddress.ip_address(peer)
+    except ValueError:
+        return True
+    return inside(peer)
 
 
 def database_state() -> str:
