@@ -75,3 +75,21 @@ def test_database_outage_fails_health_and_recovers_without_restart(host, site):
     wait_for_health(site, 30)
     assert site.get("/").status == 200
     assert main_pid(host) == pid, "recovery must not need a restart of the application"
+
+
+def test_without_an_app_server_the_site_says_it_is_unavailable(host, site):
+    """What a first release that did not come up leaves: nginx answers a
+    plain 503 with Retry-After, the security headers and no-store, never a
+    bare 502; the site serves again once gunicorn is back."""
+    units = f"gunicorn-{APP}.socket {SERVICE}"
+    host.run(f"systemctl stop {units}")
+    try:
+        page = site.get("/")
+        assert page.status == 503
+        assert b"not available right now" in page.body
+        assert page.header("Retry-After") == "30"
+        assert page.header("Cache-Control") == "no-store"
+        assert page.count("Strict-Transport-Security") == 1
+    finally:
+        host.run(f"systemctl start gunicorn-{APP}.socket")
+    wait_for_health(site, 30)
