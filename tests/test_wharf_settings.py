@@ -181,3 +181,8 @@ def test_the_role_and_its_argument_specs_name_the_settings_the_overlay_owns(over
     specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())
     options = specs["argument_specs"]["main"]["options"]
     assert options["wharf_django_settings_left_to_project"]["choices"] == OWNED
+
+
+def test_a_settings_module_that_does_not_import_is_named_with_its_variable(overlay):
+    with pytest.raises(ImportError, match=r"wharf_django_settings_module 'shop\.settings'"):
+        overlay("import shop_module_that_does_not_exist\n")

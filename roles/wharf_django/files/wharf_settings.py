@@ -35,7 +35,13 @@ def words(name: str) -> list[str]:
 
 def project_settings(module_name: str) -> dict[str, Any]:
     """The project's settings as Django reads them: its upper-case names."""
-    module = import_module(module_name)
+    try:
+        module = import_module(module_name)
+    except ImportError as error:
+        # Named for the inventory: the traceback alone names only Wharf's module.
+        raise ImportError(
+            f"wharf_django_settings_module {module_name!r} does not import: {error}"
+        ) from error
     return {name: value for name, value in vars(module).items() if name.isupper()}
 
 
