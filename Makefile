@@ -12,9 +12,9 @@ APP_VENV := app/.venv
 # (scripts/molecule_lanes.py), balanced by the times in bench/results/suite.md.
 # Every scenario is in one lane (tests/test_conventions.py checks);
 # `make molecule LANES=default` runs one.
-LANES ?= default,s3,acme cluster,release,whitenoise
+LANES ?= default,s3,acme cluster,release,whitenoise,projects
 # `make deploy`: the local host's Debian (12 or 13; `make destroy` before
-# switching) and the inventory it deploys (docs/projects.md).
+# switching) and the inventory it deploys (docs/your-project.md).
 DEBIAN ?= 12
 INVENTORY ?= inventory/local
 SUITE_12 := bookworm
@@ -43,7 +43,7 @@ deploy: venv host-tools image-local
 destroy:
 	scripts/local-host.sh down
 
-# A starting inventory read from an existing project's source (docs/projects.md).
+# A starting inventory read from an existing project's source (docs/your-project.md).
 onboard: venv
 	@test -n "$(PROJECT)" || { echo "make onboard: set PROJECT=<the project's directory>" >&2; exit 2; }
 	$(BIN)/python scripts/project_inventory.py "$(PROJECT)" $(if $(NAME),--name "$(NAME)")

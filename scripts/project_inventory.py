@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,12 @@ sys.path[:0] = [
     str(REPO / "roles" / "wharf_django" / "library"),
 ]
 
-from wharf_django_requirements import RequirementsError, read_tree  # noqa: E402
+from wharf_django_requirements import (  # noqa: E402
+    RequirementsError,
+    normalise,
+    read,
+    read_tree,
+)
 from wharf_python import declared, satisfies  # noqa: E402
 
 # Not the project's own code: never searched for manage.py, settings or files.
@@ -49,6 +55,8 @@ REQUIREMENT_FILES = (
     "requirements/base.txt",
 )  # fmt: skip
 LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock")
+# What wharf_django_lock_file installs, in the order a project is read for them.
+INSTALLABLE_LOCKS = ("uv.lock", "poetry.lock", "pyproject.toml")
 # What pip needs to build psycopg from source (psycopg[c], psycopg2).
 BUILD_PACKAGES = ["build-essential", "python3-dev", "libpq-dev"]
 POSTGRESQL_DRIVERS = {"psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary"}
@@ -391,13 +399,51 @@ def choose_requirements(project: Path, top: Path, findings: Findings) -> list[st
                 chosen = relative(folder / name, project) if folder == project else ""
                 chosen = chosen or str(Path(*[".."] * len(project.relative_to(top).parts), name))
                 return read_requirements(project, chosen, findings)
+    for folder in dict.fromkeys([project, top]):
+        for name in INSTALLABLE_LOCKS:
+            usable = name != "pyproject.toml" or lists_dependencies(folder)
+            if (folder / name).is_file() and usable:
+                return read_lock_file(project, os.path.relpath(folder / name, project), findings)
     locks = [name for name in LOCK_FILES if (project / name).is_file() or (top / name).is_file()]
     findings.todo.append(
         "No requirements file was found"
-        + (f" (the project locks with {', '.join(locks)})" if locks else "")
-        + ": Wharf installs from one; set wharf_django_requirements_file."
+        + (f" (the project locks with {', '.join(locks)}: not read by Wharf)" if locks else "")
+        + ": Wharf installs from one; set wharf_django_requirements_file or wharf_django_lock_file."
     )
     return []
+
+
+def lists_dependencies(folder: Path) -> bool:
+    """Whether a pyproject.toml declares [project] dependencies (not only tool settings)."""
+    try:
+        document = tomllib.loads((folder / "pyproject.toml").read_text(errors="replace"))
+    except tomllib.TOMLDecodeError:
+        return False
+    return bool(document.get("project", {}).get("dependencies"))
+
+
+def read_lock_file(project: Path, chosen: str, findings: Findings) -> list[str]:
+    """A uv.lock, poetry.lock or pyproject.toml: wharf_django_lock_file, and pins as lines."""
+    findings.settings["wharf_django_lock_file"] = chosen
+    try:
+        kind, _, _, packages, pinned = read(project, chosen)
+    except RequirementsError as error:
+        findings.todo.append(f"The dependencies could not be read: {error}.")
+        return []
+    if kind == "uv.lock":
+        lock = tomllib.loads((project / chosen).read_text())
+        lines = [
+            f"{each['name']}=={each.get('version', '')}"
+            for each in lock.get("package", [])
+            if normalise(each["name"]) in packages
+        ]
+    elif kind == "poetry.lock":
+        lines = pinned.splitlines()
+    else:
+        lines = tomllib.loads((project / chosen).read_text())["project"]["dependencies"]
+    findings.found.append(f"Dependencies: {chosen} ({len(packages)} packages, installed with uv).")
+    check_packages(packages, lines, findings)
+    return lines
 
 
 def read_requirements(project: Path, chosen: str, findings: Findings) -> list[str]:

@@ -188,11 +188,29 @@ def test_bad_input_is_refused_naming_it_and_nothing_is_written(
     assert "NAME=Bad Name" in capsys.readouterr().err
 
 
-def test_a_project_with_only_a_lock_file_is_told_what_is_missing(tmp_path: Path) -> None:
+def test_a_project_locked_with_uv_gets_its_lock_file(tmp_path: Path) -> None:
     files = {name: text for name, text in SHOP.items() if not name.startswith("requirements/")}
-    findings = read_project(write(tmp_path / "shop", {**files, "uv.lock": "version = 1\n"}))
+    lock = (
+        'version = 1\n[[package]]\nname = "shop"\nversion = "0.1"\nsource = { virtual = "." }\n'
+        'dependencies = [{ name = "django" }]\n'
+        '[[package]]\nname = "django"\nversion = "6.0.1"\nsource = { registry = "x" }\n'
+    )
+    pyproject = '[project]\nname = "shop"\nversion = "0.1"\ndependencies = ["django>=6"]\n'
+    shop = write(tmp_path / "shop", {**files, "uv.lock": lock, "pyproject.toml": pyproject})
+    findings = read_project(shop)
+    assert findings.settings["wharf_django_lock_file"] == "uv.lock"
     assert "wharf_django_requirements_file" not in findings.settings
-    assert mentions(findings.todo, "No requirements file", "uv.lock")
+    assert mentions(findings.found, "uv.lock", "1 packages")
+    # Django 6 from the lock: Python 3.12, Debian 13.
+    assert mentions(findings.found, "Debian 13")
+
+
+def test_a_project_with_only_a_pipfile_lock_is_told_what_is_missing(tmp_path: Path) -> None:
+    files = {name: text for name, text in SHOP.items() if not name.startswith("requirements/")}
+    findings = read_project(write(tmp_path / "shop", {**files, "Pipfile.lock": "{}\n"}))
+    assert "wharf_django_requirements_file" not in findings.settings
+    assert "wharf_django_lock_file" not in findings.settings
+    assert mentions(findings.todo, "No requirements file", "Pipfile.lock")
 
 
 def test_the_sample_app_needs_nothing_beyond_the_defaults() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from wharf_django_requirements import RequirementsError, missing, read_tree
+from wharf_django_requirements import RequirementsError, missing, read, read_tree
 
 
 def write(project: Path, files: dict[str, str]) -> None:
@@ -119,3 +120,175 @@ def test_a_missing_requirements_file_is_named(tmp_path: Path) -> None:
 def test_the_app_server_is_added_unless_the_project_pins_it(packages, added) -> None:
     assert missing("gunicorn==27.0.1", packages) == added
     assert missing("", packages) == ""
+
+
+UV_LOCK = """
+version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "asgiref"
+version = "3.8.1"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "django"
+version = "5.2.1"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [
+    { name = "asgiref" },
+    { name = "sqlparse" },
+]
+
+[[package]]
+name = "gunicorn"
+version = "23.0.0"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "mysite"
+version = "0.1.0"
+source = { virtual = "." }
+dependencies = [
+    { name = "django" },
+]
+
+[package.dev-dependencies]
+dev = [
+    { name = "gunicorn" },
+    { name = "pytest" },
+]
+
+[[package]]
+name = "pytest"
+version = "8.3.5"
+source = { registry = "https://pypi.org/simple" }
+
+[[package]]
+name = "sqlparse"
+version = "0.5.3"
+source = { registry = "https://pypi.org/simple" }
+"""
+
+PYPROJECT = """
+[project]
+name = "mysite"
+version = "0.1.0"
+requires-python = ">=3.11"
+dependencies = ["Django>=5.2,<6", "psycopg[binary]>=3.2", "gunicorn ; sys_platform != 'win32'"]
+"""
+
+POETRY_LOCK = """
+[[package]]
+name = "django"
+version = "5.2.1"
+description = "A high-level Python web framework"
+optional = false
+python-versions = ">=3.10"
+groups = ["main"]
+files = [{file = "django-5.2.1-py3-none-any.whl", hash = "sha256:00"}]
+
+[[package]]
+name = "tzdata"
+version = "2025.2"
+optional = false
+python-versions = ">=2"
+groups = ["main"]
+markers = "sys_platform == \\"win32\\""
+
+[[package]]
+name = "pytest"
+version = "8.3.5"
+optional = false
+python-versions = ">=3.8"
+groups = ["dev"]
+
+[[package]]
+name = "redis"
+version = "5.2.1"
+optional = true
+python-versions = ">=3.8"
+groups = ["main"]
+
+[[package]]
+name = "shop-theme"
+version = "1.4.0"
+optional = false
+python-versions = "*"
+groups = ["main"]
+
+[package.source]
+type = "git"
+url = "https://git.example.org/acme/shop-theme.git"
+reference = "v1.4"
+resolved_reference = "0123456789abcdef0123456789abcdef01234567"
+
+[metadata]
+lock-version = "2.1"
+python-versions = ">=3.11"
+"""
+
+
+def test_a_uv_lock_installs_what_the_project_reaches_without_dev_groups(tmp_path: Path) -> None:
+    write(tmp_path, {"uv.lock": UV_LOCK, "pyproject.toml": PYPROJECT})
+    kind, files, digest, packages, pinned = read(tmp_path, "uv.lock")
+    assert kind == "uv.lock"
+    assert files == ["uv.lock", "pyproject.toml"]
+    # gunicorn is only in the dev group: Wharf's app server goes in.
+    assert packages == ["asgiref", "django", "sqlparse"]
+    assert missing("gunicorn==23.0.0", packages) == "gunicorn==23.0.0"
+    assert pinned == ""
+    write(tmp_path, {"pyproject.toml": PYPROJECT + "\n# a comment\n"})
+    assert read(tmp_path, "uv.lock")[2] != digest
+
+
+def test_a_poetry_lock_gives_its_main_group_as_pins(tmp_path: Path) -> None:
+    write(tmp_path, {"app/poetry.lock": POETRY_LOCK, "app/pyproject.toml": "[tool.poetry]\n"})
+    kind, files, _, packages, pinned = read(tmp_path, "app/poetry.lock")
+    assert kind == "poetry.lock"
+    assert files == ["app/poetry.lock", "app/pyproject.toml"]
+    assert packages == ["django", "shop-theme", "tzdata"]
+    assert pinned.splitlines() == [
+        "django==5.2.1",
+        'tzdata==2025.2 ; sys_platform == "win32"',
+        "shop-theme @ git+https://git.example.org/acme/shop-theme.git"
+        "@0123456789abcdef0123456789abcdef01234567",
+    ]
+
+
+def test_a_poetry_1_lock_reads_its_category(tmp_path: Path) -> None:
+    lock = POETRY_LOCK.replace('groups = ["main"]', 'category = "main"').replace(
+        'groups = ["dev"]', 'category = "dev"'
+    )
+    write(tmp_path, {"poetry.lock": lock, "pyproject.toml": ""})
+    assert read(tmp_path, "poetry.lock")[3] == ["django", "shop-theme", "tzdata"]
+
+
+def test_a_poetry_path_dependency_is_refused_by_name(tmp_path: Path) -> None:
+    lock = POETRY_LOCK.replace(
+        'type = "git"\nurl = "https://git.example.org/acme/shop-theme.git"',
+        'type = "directory"\nurl = "../shop-theme"',
+    )
+    write(tmp_path, {"poetry.lock": lock, "pyproject.toml": ""})
+    refusal = re.escape("shop-theme from the path '../shop-theme'")
+    with pytest.raises(RequirementsError, match=refusal):
+        read(tmp_path, "poetry.lock")
+
+
+def test_a_plain_pyproject_installs_its_project_dependencies(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": PYPROJECT})
+    kind, files, _, packages, pinned = read(tmp_path, "pyproject.toml")
+    assert (kind, files, pinned) == ("pyproject.toml", ["pyproject.toml"], "")
+    assert packages == ["django", "gunicorn", "psycopg"]
+
+
+def test_a_lock_without_its_pyproject_is_named(tmp_path: Path) -> None:
+    write(tmp_path, {"uv.lock": UV_LOCK})
+    with pytest.raises(RequirementsError, match=re.escape("pyproject.toml was not found")):
+        read(tmp_path, "uv.lock")
+
+
+def test_a_broken_lock_is_named(tmp_path: Path) -> None:
+    write(tmp_path, {"uv.lock": "[[package]\n", "pyproject.toml": PYPROJECT})
+    with pytest.raises(RequirementsError, match=re.escape("uv.lock is not valid TOML")):
+        read(tmp_path, "uv.lock")

@@ -1,12 +1,21 @@
 """Bad inventory input stops the deploy before anything changes, naming the variable."""
 
 import json
+import os
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
 import yaml
-from wharf_verifier import make_certificate, molecule_hosts, recap, run_playbook, run_playbooks
+from wharf_verifier import (
+    PROJECT_DIR,
+    make_certificate,
+    molecule_hosts,
+    recap,
+    run_playbook,
+    run_playbooks,
+)
 from wharf_verifier.rollout import build, flat
 
 # Media on S3 with a valid bucket, for the cases that break one S3 setting.
@@ -58,6 +67,12 @@ BAD_EXTRA_VARS = [
         {"wharf_django_settings_left_to_project": ["TIME_ZONE"]},
         "wharf_django_settings_left_to_project",
     ),
+    (
+        {"wharf_django_lock_file": "uv.lock", "wharf_django_requirements_file": "requirements.txt"},
+        "wharf_django_lock_file",
+    ),
+    ({"wharf_django_lock_file": "Pipfile.lock"}, "wharf_django_lock_file"),
+    ({"wharf_django_superusers": [{"username": "admin"}]}, "wharf_django_superusers"),
     ({"wharf_nginx_worker_connections": 10}, "wharf_nginx_worker_connections"),
     ({"wharf_gunicorn_kill_mode": "none"}, "wharf_gunicorn_kill_mode"),
     ({"wharf_static": "cdn"}, "wharf_static"),
@@ -183,4 +198,28 @@ def test_a_project_needing_a_newer_python_than_the_host_is_refused(host, tmp_pat
     assert_refused_before_any_change(output, "wharf_django_python")
     have = host.check_output("python3 -c 'import platform; print(platform.python_version())'")
     assert "needsPython>=3.99(pyproject.tomlrequires-python'>=3.99'" in flat(output)
+    assert f"is{have}:" in flat(output)
+
+
+def test_bakerydemo_needing_python_3_12_is_refused_on_debian_12(host, tmp_path):
+    """The real project, unmodified: its .python-version against the host's 3.11."""
+    if host.backend.get_hostname() != molecule_hosts()[0]:
+        return  # the run is limited to the first host, whose Python the message names
+    fixtures = Path(
+        os.environ.get("WHARF_FIXTURES") or PROJECT_DIR.parent / "shared/fixtures/projects"
+    )
+    with tarfile.open(next(fixtures.glob("bakerydemo-*.tar.gz"))) as archive:
+        archive.extractall(tmp_path, filter="data")
+    extra = {
+        "wharf_django_local_path": str(tmp_path / "bakerydemo"),
+        "wharf_django_settings_module": "bakerydemo.settings.production",
+        "wharf_django_requirements_file": "requirements/production.txt",
+        "wharf_gunicorn_wsgi_app": "bakerydemo.wsgi:application",
+    }
+    result = run_playbook("--limit", molecule_hosts()[0], "-e", json.dumps(extra))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert_refused_before_any_change(output, "wharf_django_python")
+    have = host.check_output("python3 -c 'import platform; print(platform.python_version())'")
+    assert "needsPython>=3.12,<4(.python-version'3.12'in" in flat(output)
     assert f"is{have}:" in flat(output)
