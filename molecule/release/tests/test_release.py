@@ -213,19 +213,45 @@ def test_a_release_that_cannot_import_never_serves(host, site, tmp_path_factory,
     assert current_release(host) == before
     assert version(site) == "2.0.0"
     assert_media_intact(host, site)
-    # The failed run had written its environment (answering W006) first.
-    assert "security.W006" in host.file(f"{ROOT}/shared/app.env").content_string
+    assert_serving_environment_kept(host, site, "security.W006")
+
+
+def assert_serving_environment_kept(host, site: Site, refused: str) -> None:
+    """The refused run's environment waits beside the serving one, which a
+    restart (or a reboot) of the application still starts with."""
+    assert refused in host.file(f"{ROOT}/shared/app.env.next").content_string
+    assert refused not in host.file(f"{ROOT}/shared/app.env").content_string
+    host.check_output(f"systemctl restart gunicorn-{APP}.service")
+    assert version(site) == "2.0.0"
+
+
+def test_a_settings_module_that_does_not_import_never_serves(host, site, capsys):
+    """Only the environment changes (v2's code again): the overlay names the
+    variable, and the serving release keeps its environment."""
+    wrong = json.dumps({"wharf_django_settings_module": "wharfdemo.settings_not_here"})
+    before = current_release(host)
+
+    result, counts = under_load(
+        load_paths(site), lambda: deploy(STATE["v2_source"], "-e", wrong), capsys
+    )
+    assert result.returncode != 0, "a settings module that does not import must fail the deploy"
+    output = flat(result.stdout + result.stderr)
+    assert "wharf_django_settings_module'wharfdemo.settings_not_here'doesnotimport" in output
+    assert_no_failed_requests(counts)
+    assert current_release(host) == before
+    assert_serving_environment_kept(host, site, "wharfdemo.settings_not_here")
 
 
 def test_after_a_failed_run_the_recorded_inputs_converge_the_host_again(host, site, capsys):
     """v2 again, with exactly the inputs its complete deploy recorded: the
     fast path would skip the host, but the failed run before changed it, so
-    the host is converged again and v3's environment is put back."""
+    the host is converged again and v2's environment is written again."""
     result, counts = under_load(load_paths(site), lambda: deploy(STATE["v2_source"]), capsys)
     assert result.returncode == 0, result.stdout[-4000:]
     assert_no_failed_requests(counts)
     assert "wharf_nginx : " in result.stdout, "the host was skipped after a failed run"
-    assert "security.W006" not in host.file(f"{ROOT}/shared/app.env").content_string
+    for name in ("app.env", "app.env.next"):
+        assert "settings_not_here" not in host.file(f"{ROOT}/shared/{name}").content_string
     assert version(site) == "2.0.0"
 
 

@@ -72,6 +72,12 @@ BAD_EXTRA_VARS = [
         "wharf_django_lock_file",
     ),
     ({"wharf_django_lock_file": "Pipfile.lock"}, "wharf_django_lock_file"),
+    (
+        {"wharf_django_git_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbg==\n"},
+        "wharf_django_git_known_hosts",
+    ),
+    ({"wharf_django_git_key": "ssh-ed25519 AAAAC3Nza public half"}, "wharf_django_git_key"),
+    ({"wharf_django_git_known_hosts": "git.example.org"}, "wharf_django_git_known_hosts"),
     ({"wharf_django_superusers": [{"username": "admin"}]}, "wharf_django_superusers"),
     ({"wharf_nginx_worker_connections": 10}, "wharf_nginx_worker_connections"),
     ({"wharf_gunicorn_kill_mode": "none"}, "wharf_gunicorn_kill_mode"),
