@@ -186,3 +186,68 @@ def test_the_role_and_its_argument_specs_name_the_settings_the_overlay_owns(over
 def test_a_settings_module_that_does_not_import_is_named_with_its_variable(overlay):
     with pytest.raises(ImportError, match=r"wharf_django_settings_module 'shop\.settings'"):
         overlay("import shop_module_that_does_not_exist\n")
+
+
+S3_ENVIRONMENT = {
+    "AWS_STORAGE_BUCKET_NAME": "shop-files",
+    "AWS_S3_REGION_NAME": "eu-west-3",
+    "AWS_S3_ENDPOINT_URL": "http://s3.internal:9000",
+    "AWS_S3_ADDRESSING_STYLE": "path",
+    "AWS_S3_URL_PROTOCOL": "https:",
+    "AWS_S3_CUSTOM_DOMAIN": "cdn.shop.example",
+}
+PROJECT_STORAGES = """
+STORAGES = {
+    "default": {"BACKEND": "shop.storage.ResizingStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "exports": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+}
+"""
+
+
+def test_local_files_keep_the_projects_storages(overlay):
+    settings = overlay(PROJECT_STORAGES, WHARF_MEDIA_STORAGE="local", WHARF_STATIC_STORAGE="local")
+    assert settings.STORAGES["default"] == {"BACKEND": "shop.storage.ResizingStorage"}
+    assert settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise.")
+    assert "exports" in settings.STORAGES
+
+
+def test_a_project_without_storages_gets_djangos_defaults(overlay):
+    storages = overlay(WHARF_MEDIA_STORAGE="local", WHARF_STATIC_STORAGE="local").STORAGES
+    assert storages["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert storages["staticfiles"]["BACKEND"].endswith("StaticFilesStorage")
+
+
+def test_media_on_s3_is_the_default_storage_with_presigned_links(overlay):
+    settings = overlay(
+        PROJECT_STORAGES, WHARF_MEDIA_STORAGE="s3", WHARF_STATIC_STORAGE="local", **S3_ENVIRONMENT
+    )
+    default = settings.STORAGES["default"]
+    assert default["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = default["OPTIONS"]
+    assert (options["bucket_name"], options["location"]) == ("shop-files", "media")
+    assert options["querystring_auth"] is True and options["file_overwrite"] is False
+    assert options["endpoint_url"] == "http://s3.internal:9000"
+    assert options["addressing_style"] == "path" and options["default_acl"] is None
+    assert "custom_domain" not in options, "pre-signed links need the bucket's own endpoint"
+    # The project's other aliases and its local static backend stay.
+    assert settings.STORAGES["staticfiles"]["BACKEND"].startswith("whitenoise.")
+    assert "exports" in settings.STORAGES
+
+
+def test_static_on_s3_is_public_with_hashed_names_on_the_cdn(overlay):
+    settings = overlay(
+        PROJECT_STORAGES, WHARF_MEDIA_STORAGE="local", WHARF_STATIC_STORAGE="s3", **S3_ENVIRONMENT
+    )
+    static = settings.STORAGES["staticfiles"]
+    assert static["BACKEND"] == "storages.backends.s3.S3ManifestStaticStorage"
+    assert static["OPTIONS"]["location"] == "static"
+    assert static["OPTIONS"]["querystring_auth"] is False
+    assert static["OPTIONS"]["custom_domain"] == "cdn.shop.example"
+    assert settings.STORAGES["default"] == {"BACKEND": "shop.storage.ResizingStorage"}
+
+
+def test_storages_can_be_left_to_the_project(overlay):
+    owned = [name for name in OWNED if name != "STORAGES"]
+    settings = overlay(PROJECT_STORAGES, owned, WHARF_MEDIA_STORAGE="s3", **S3_ENVIRONMENT)
+    assert settings.STORAGES["default"] == {"BACKEND": "shop.storage.ResizingStorage"}

@@ -4,9 +4,10 @@ DJANGO_SETTINGS_MODULE names this module when wharf_django_settings_overlay
 is on. It imports the project's settings module (WHARF_PROJECT_SETTINGS_MODULE)
 as Django would, keeps every setting it defines, and then sets the ones Wharf
 owns because it provisions them: the database, where static and media files
-live, the host names, the HTTPS proxy settings and the secret key. The values
-come from WHARF_* variables in the environment file (STATIC_ROOT from the
-release's own release.env); WHARF_SETTINGS names the settings to set (the
+live (the S3 storages included), the host names, the HTTPS proxy settings
+and the secret key. The values come from WHARF_* variables in the
+environment file (STATIC_ROOT from the release's own release.env, S3 from
+django-storages' AWS_* names); WHARF_SETTINGS names the settings to set (the
 inventory leaves the others to the project). The project is never edited,
 and its settings keep reading their own environment names.
 """
@@ -62,6 +63,50 @@ def database(url: str, project_default: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Django's own storages when a project sets no STORAGES.
+django_storages_default = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# How long a pre-signed link to a media file stays valid: pages that embed
+# one are often cached for minutes.
+media_link_seconds = 3600
+
+
+def s3_options(location: str) -> dict[str, Any]:
+    """django-storages' S3 options for Wharf's bucket (AWS_* from the
+    environment file; boto3 reads the credentials there itself)."""
+    return {
+        "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+        "location": location,
+        # Object ownership is enforced on Wharf's buckets: ACLs are off.
+        "default_acl": None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        "signature_version": "s3v4",
+        "url_protocol": os.environ.get("AWS_S3_URL_PROTOCOL") or "https:",
+    }
+
+
+def storages(project_storages: dict[str, Any]) -> dict[str, Any]:
+    """The project's STORAGES (its other aliases and local backends kept),
+    with the aliases for what Wharf put on S3: uploads (`default`, private
+    bucket, pre-signed links) and collected static files (`staticfiles`,
+    public, hashed names, on the CDN's name when there is one)."""
+    chosen = {**django_storages_default, **project_storages}
+    if os.environ.get("WHARF_MEDIA_STORAGE") == "s3":
+        options = s3_options("media") | {"file_overwrite": False, "querystring_auth": True}
+        options["querystring_expire"] = media_link_seconds
+        chosen["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    if os.environ.get("WHARF_STATIC_STORAGE") == "s3":
+        options = s3_options("static") | {"querystring_auth": False}
+        options["custom_domain"] = os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None
+        backend = "storages.backends.s3.S3ManifestStaticStorage"
+        chosen["staticfiles"] = {"BACKEND": backend, "OPTIONS": options}
+    return chosen
+
+
 def journal_logging() -> dict[str, Any]:
     """Django's warnings and errors (500 tracebacks included) on stderr,
     which systemd sends to the journal; Django's own default mails them to
@@ -110,6 +155,7 @@ def owned_settings(project: dict[str, Any]) -> dict[str, Any]:
         ),
         # Only where the project configures no logging of its own.
         "LOGGING": project.get("LOGGING") or journal_logging(),
+        "STORAGES": storages(project.get("STORAGES") or {}),
     }
 
 
