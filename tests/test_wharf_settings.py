@@ -251,3 +251,21 @@ def test_storages_can_be_left_to_the_project(overlay):
     owned = [name for name in OWNED if name != "STORAGES"]
     settings = overlay(PROJECT_STORAGES, owned, WHARF_MEDIA_STORAGE="s3", **S3_ENVIRONMENT)
     assert settings.STORAGES["default"] == {"BACKEND": "shop.storage.ResizingStorage"}
+
+
+def test_whitenoise_mode_adds_its_middleware_after_security(overlay):
+    project = "MIDDLEWARE = ['django.middleware.security.SecurityMiddleware', 'shop.Middleware']\n"
+    settings = overlay(project, WHARF_WHITENOISE="true")
+    assert settings.MIDDLEWARE == [
+        "django.middleware.security.SecurityMiddleware",
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+        "shop.Middleware",
+    ]
+    # Once only, where the project already has it; not at all otherwise.
+    assert overlay(
+        f"MIDDLEWARE = {settings.MIDDLEWARE!r}\n", WHARF_WHITENOISE="true"
+    ).MIDDLEWARE == (settings.MIDDLEWARE)
+    assert overlay(project, WHARF_WHITENOISE="false").MIDDLEWARE == [
+        "django.middleware.security.SecurityMiddleware",
+        "shop.Middleware",
+    ]

@@ -1,10 +1,9 @@
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from wharfdemo.storages import COMPRESSED_MANIFEST, S3_FILES, S3_MANIFEST, build_storages
+from wharfdemo.storages import COMPRESSED_MANIFEST, LOCAL_FILES, S3_FILES, build_storages
 
 S3_ENV = {
-    "STATIC_STORAGE": "s3",
     "MEDIA_STORAGE": "s3",
     "AWS_STORAGE_BUCKET_NAME": "site-files",
     "AWS_S3_ENDPOINT_URL": "http://s3.test:9000",
@@ -16,7 +15,7 @@ S3_ENV = {
 
 @pytest.fixture
 def environment(monkeypatch):
-    for name in (*S3_ENV, "STATICFILES_STORAGE_BACKEND", "MEDIA_STORAGE_BACKEND"):
+    for name in (*S3_ENV, "AWS_PRIVATE_BUCKET_NAME", "STATICFILES_STORAGE_BACKEND"):
         monkeypatch.delenv(name, raising=False)
 
     def apply(**values):
@@ -29,40 +28,30 @@ def environment(monkeypatch):
 def test_local_by_default(environment):
     built = build_storages("/srv/x/private")
     assert built["staticfiles"]["BACKEND"] == COMPRESSED_MANIFEST
-    assert built["default"]["BACKEND"].endswith("FileSystemStorage")
+    assert built["default"]["BACKEND"] == LOCAL_FILES
     assert built["private"]["OPTIONS"] == {"location": "/srv/x/private", "base_url": None}
 
 
-def test_everything_on_s3(environment):
+def test_private_documents_on_s3_are_presigned_under_private(environment):
     environment(**S3_ENV)
     built = build_storages("/unused")
-    static, media, private = built["staticfiles"], built["default"], built["private"]
-    assert static["BACKEND"] == S3_MANIFEST
-    assert static["OPTIONS"]["location"] == "static"
-    assert static["OPTIONS"]["querystring_auth"] is False
-    assert media["BACKEND"] == S3_FILES
-    assert media["OPTIONS"]["location"] == "media"
-    assert media["OPTIONS"]["file_overwrite"] is False
-    for options in (static["OPTIONS"], media["OPTIONS"], private["OPTIONS"]):
-        assert options["bucket_name"] == "site-files"
-        assert options["default_acl"] is None
-        assert options["endpoint_url"] == "http://s3.test:9000"
-    assert private["OPTIONS"]["location"] == "private"
-    assert private["OPTIONS"]["querystring_auth"] is True
-    assert private["OPTIONS"]["querystring_expire"] == 120
+    private = built["private"]
+    assert private["BACKEND"] == S3_FILES
+    options = private["OPTIONS"]
+    assert (options["bucket_name"], options["location"]) == ("site-files", "private")
+    assert options["default_acl"] is None
+    assert options["endpoint_url"] == "http://s3.test:9000"
+    assert options["querystring_auth"] is True
+    assert options["querystring_expire"] == 120
+    assert options["custom_domain"] is None
+    # Uploads and static files on S3 are the settings overlay's, not this module's.
+    assert built["default"]["BACKEND"] == LOCAL_FILES
 
 
 def test_private_bucket_of_its_own(environment):
     environment(**S3_ENV, AWS_PRIVATE_BUCKET_NAME="site-private")
     private = build_storages("/unused")["private"]["OPTIONS"]
     assert (private["bucket_name"], private["location"]) == ("site-private", "")
-
-
-def test_static_on_cdn(environment):
-    environment(**S3_ENV, AWS_S3_CUSTOM_DOMAIN="cdn.example.com")
-    built = build_storages("/unused")
-    assert built["staticfiles"]["OPTIONS"]["custom_domain"] == "cdn.example.com"
-    assert built["private"]["OPTIONS"]["custom_domain"] is None
 
 
 def test_s3_without_a_bucket_refuses_to_start(environment):
@@ -72,6 +61,6 @@ def test_s3_without_a_bucket_refuses_to_start(environment):
 
 
 def test_unknown_mode_is_named(environment):
-    environment(STATIC_STORAGE="nginx")
-    with pytest.raises(ImproperlyConfigured, match="STATIC_STORAGE"):
+    environment(MEDIA_STORAGE="nfs")
+    with pytest.raises(ImproperlyConfigured, match="MEDIA_STORAGE"):
         build_storages("/unused")

@@ -57,10 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
-# WHITENOISE=true: gunicorn serves /static/ itself (no web server in front, or
-# one that only proxies). WhiteNoise must come right after SecurityMiddleware.
-if env.flag("WHITENOISE", default=False):
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+# With Wharf's WhiteNoise mode its settings overlay adds WhiteNoise's
+# middleware after SecurityMiddleware; the project only installs the package.
 
 ROOT_URLCONF = "wharfdemo.urls"
 WSGI_APPLICATION = "wharfdemo.wsgi.application"

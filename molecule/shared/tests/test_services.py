@@ -137,3 +137,16 @@ def test_wharfs_health_answer_needs_nothing_from_the_project(host):
         f" -H 'X-Real-IP: 203.0.113.7' --unix-socket {SOCKET} http://{DOMAIN}/.wharf/health"
     )
     assert outside.stdout == "404"
+
+
+def test_the_settings_module_is_the_overlay_or_the_projects_own(host):
+    """wharf-default-13 runs without the overlay (molecule.yml): the sample
+    project's module reads Wharf's environment itself, and every test of this
+    scenario passes both ways."""
+    pid = host.check_output(f"systemctl show -p MainPID --value gunicorn-{APP}.service")
+    environ = host.check_output(f"tr '\\0' '\\n' < /proc/{pid}/environ").splitlines()
+    served = dict(line.split("=", 1) for line in environ if "=" in line)["DJANGO_SETTINGS_MODULE"]
+    overlay = host.backend.get_hostname() != "wharf-default-13"
+    assert served == ("wharf_settings" if overlay else "wharfdemo.settings")
+    env_file = host.file(f"{ROOT}/shared/app.env").content_string
+    assert ("WHARF_PROJECT_SETTINGS_MODULE" in env_file) is overlay

@@ -5,6 +5,8 @@ sends the security headers and HSTS nginx would otherwise send, WhiteNoise
 serves static files, and uploads go to S3 (moto on this host).
 """
 
+import json
+
 import pytest
 import wharf_verifier as shared
 from test_whitenoise import hashed_url, settings_module_served
@@ -27,13 +29,21 @@ def test_no_web_server_and_gunicorn_on_the_public_port(host):
     assert host.service("gunicorn-wharfdemo.service").is_running
 
 
-def test_without_the_overlay_the_projects_own_settings_module_serves(host):
-    """wharf_django_settings_overlay is off on this host; every test here
-    runs against the project's module reading Wharf's environment itself."""
-    assert settings_module_served(host) == "wharfdemo.settings"
-    assert "WHARF_PROJECT_SETTINGS_MODULE" not in host.check_output(
-        "cat /srv/wharfdemo/shared/app.env"
+def test_the_overlay_puts_uploads_on_s3_for_a_project_that_names_no_bucket(host):
+    """The sample project's own STORAGES keep uploads on disk; Wharf's overlay
+    makes `default` the S3 bucket (its `private` alias stays the project's)."""
+    assert settings_module_served(host) == "wharf_settings"
+    code = (
+        "from django.conf import settings; import json; s = settings.STORAGES;"
+        " print(json.dumps([s['default']['BACKEND'], s['default']['OPTIONS']['location'],"
+        " s['private']['OPTIONS']['location']]))"
     )
+    output = host.check_output(f"sudo -u wharfdemo /srv/wharfdemo/bin/manage shell -c {code!r}")
+    assert json.loads(output.splitlines()[-1]) == [
+        "storages.backends.s3.S3Storage",
+        "media",
+        "private",
+    ]
 
 
 def test_health_through_the_router(site):

@@ -4,7 +4,7 @@ DJANGO_SETTINGS_MODULE names this module when wharf_django_settings_overlay
 is on. It imports the project's settings module (WHARF_PROJECT_SETTINGS_MODULE)
 as Django would, keeps every setting it defines, and then sets the ones Wharf
 owns because it provisions them: the database, where static and media files
-live (the S3 storages included), the host names, the HTTPS proxy settings
+live (the S3 storages and WhiteNoise included), the host names, the HTTPS proxy settings
 and the secret key. The values come from WHARF_* variables in the
 environment file (STATIC_ROOT from the release's own release.env, S3 from
 django-storages' AWS_* names); WHARF_SETTINGS names the settings to set (the
@@ -107,6 +107,20 @@ def storages(project_storages: dict[str, Any]) -> dict[str, Any]:
     return chosen
 
 
+whitenoise_middleware = "whitenoise.middleware.WhiteNoiseMiddleware"
+security_middleware = "django.middleware.security.SecurityMiddleware"
+
+
+def middleware(project_middleware: list[str]) -> list[str]:
+    """The project's MIDDLEWARE, with WhiteNoise's right after SecurityMiddleware
+    (as WhiteNoise asks) when Wharf serves static files from gunicorn."""
+    chosen = list(project_middleware)
+    if flag("WHARF_WHITENOISE") and whitenoise_middleware not in chosen:
+        at = chosen.index(security_middleware) + 1 if security_middleware in chosen else 0
+        chosen.insert(at, whitenoise_middleware)
+    return chosen
+
+
 def journal_logging() -> dict[str, Any]:
     """Django's warnings and errors (500 tracebacks included) on stderr,
     which systemd sends to the journal; Django's own default mails them to
@@ -156,6 +170,7 @@ def owned_settings(project: dict[str, Any]) -> dict[str, Any]:
         # Only where the project configures no logging of its own.
         "LOGGING": project.get("LOGGING") or journal_logging(),
         "STORAGES": storages(project.get("STORAGES") or {}),
+        "MIDDLEWARE": middleware(project.get("MIDDLEWARE") or []),
     }
 
 
