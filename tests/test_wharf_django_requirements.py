@@ -122,53 +122,32 @@ def test_the_app_server_is_added_unless_the_project_pins_it(packages, added) -> 
     assert missing("", packages) == ""
 
 
-UV_LOCK = """
-version = 1
-requires-python = ">=3.11"
+REGISTRY = '{ registry = "https://pypi.org/simple" }'
 
-[[package]]
-name = "asgiref"
-version = "3.8.1"
-source = { registry = "https://pypi.org/simple" }
 
-[[package]]
-name = "django"
-version = "5.2.1"
-source = { registry = "https://pypi.org/simple" }
-dependencies = [
-    { name = "asgiref" },
-    { name = "sqlparse" },
-]
+def uv_package(name: str, version: str, source: str = REGISTRY, more: str = "") -> str:
+    """One [[package]] table of a uv.lock."""
+    return f'[[package]]\nname = "{name}"\nversion = "{version}"\nsource = {source}\n{more}\n'
 
-[[package]]
-name = "gunicorn"
-version = "23.0.0"
-source = { registry = "https://pypi.org/simple" }
 
-[[package]]
-name = "mysite"
-version = "0.1.0"
-source = { virtual = "." }
-dependencies = [
-    { name = "django" },
-]
-
-[package.dev-dependencies]
-dev = [
-    { name = "gunicorn" },
-    { name = "pytest" },
-]
-
-[[package]]
-name = "pytest"
-version = "8.3.5"
-source = { registry = "https://pypi.org/simple" }
-
-[[package]]
-name = "sqlparse"
-version = "0.5.3"
-source = { registry = "https://pypi.org/simple" }
-"""
+UV_LOCK = 'version = 1\nrequires-python = ">=3.11"\n\n' + "".join(
+    [
+        uv_package("asgiref", "3.8.1"),
+        uv_package(
+            "django", "5.2.1", more='dependencies = [{ name = "asgiref" }, { name = "sqlparse" }]'
+        ),
+        uv_package("gunicorn", "23.0.0"),
+        uv_package(
+            "mysite",
+            "0.1.0",
+            source='{ virtual = "." }',
+            more='dependencies = [{ name = "django" }]\n\n[package.dev-dependencies]\n'
+            'dev = [{ name = "gunicorn" }, { name = "pytest" }]',
+        ),
+        uv_package("pytest", "8.3.5"),
+        uv_package("sqlparse", "0.5.3"),
+    ]
+)
 
 PYPROJECT = """
 [project]
@@ -178,55 +157,36 @@ requires-python = ">=3.11"
 dependencies = ["Django>=5.2,<6", "psycopg[binary]>=3.2", "gunicorn ; sys_platform != 'win32'"]
 """
 
-POETRY_LOCK = """
-[[package]]
-name = "django"
-version = "5.2.1"
-description = "A high-level Python web framework"
-optional = false
-python-versions = ">=3.10"
-groups = ["main"]
-files = [{file = "django-5.2.1-py3-none-any.whl", hash = "sha256:00"}]
 
-[[package]]
-name = "tzdata"
-version = "2025.2"
-optional = false
-python-versions = ">=2"
-groups = ["main"]
-markers = "sys_platform == \\"win32\\""
+def poetry_package(
+    name: str, version: str, group: str, optional: bool = False, more: str = ""
+) -> str:
+    """One [[package]] table of a Poetry 2 lock."""
+    return (
+        f'[[package]]\nname = "{name}"\nversion = "{version}"\n'
+        f'optional = {str(optional).lower()}\npython-versions = ">=3.8"\n'
+        f'groups = ["{group}"]\n{more}\n'
+    )
 
-[[package]]
-name = "pytest"
-version = "8.3.5"
-optional = false
-python-versions = ">=3.8"
-groups = ["dev"]
 
-[[package]]
-name = "redis"
-version = "5.2.1"
-optional = true
-python-versions = ">=3.8"
-groups = ["main"]
-
-[[package]]
-name = "shop-theme"
-version = "1.4.0"
-optional = false
-python-versions = "*"
-groups = ["main"]
-
+GIT_SOURCE = """
 [package.source]
 type = "git"
 url = "https://git.example.org/acme/shop-theme.git"
 reference = "v1.4"
 resolved_reference = "0123456789abcdef0123456789abcdef01234567"
-
-[metadata]
-lock-version = "2.1"
-python-versions = ">=3.11"
 """
+
+POETRY_LOCK = "".join(
+    [
+        poetry_package("django", "5.2.1", "main"),
+        poetry_package("tzdata", "2025.2", "main", more='markers = "sys_platform == \\"win32\\""'),
+        poetry_package("pytest", "8.3.5", "dev"),
+        poetry_package("redis", "5.2.1", "main", optional=True),
+        poetry_package("shop-theme", "1.4.0", "main", more=GIT_SOURCE),
+        '[metadata]\nlock-version = "2.1"\npython-versions = ">=3.11"\n',
+    ]
+)
 
 
 def test_a_uv_lock_installs_what_the_project_reaches_without_dev_groups(tmp_path: Path) -> None:

@@ -198,12 +198,18 @@ def test_a_project_needing_a_newer_python_than_the_host_is_refused(host, tmp_pat
     assert declared in pyproject.read_text()
     pyproject.write_text(pyproject.read_text().replace(declared, 'requires-python = ">=3.99"'))
     extra = {"wharf_django_local_path": str(source)}
+    assert_python_refused(host, extra, "needsPython>=3.99(pyproject.tomlrequires-python'>=3.99'")
+
+
+def assert_python_refused(host, extra: dict, needs: str) -> None:
+    """The run is refused in its first play, naming what the project needs
+    (`needs`, without whitespace) and the host's own Python."""
     result = run_playbook("--limit", molecule_hosts()[0], "-e", json.dumps(extra))
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert_refused_before_any_change(output, "wharf_django_python")
     have = host.check_output("python3 -c 'import platform; print(platform.python_version())'")
-    assert "needsPython>=3.99(pyproject.tomlrequires-python'>=3.99'" in flat(output)
+    assert needs in flat(output)
     assert f"is{have}:" in flat(output)
 
 
@@ -222,10 +228,4 @@ def test_bakerydemo_needing_python_3_12_is_refused_on_debian_12(host, tmp_path):
         "wharf_django_requirements_file": "requirements/production.txt",
         "wharf_gunicorn_wsgi_app": "bakerydemo.wsgi:application",
     }
-    result = run_playbook("--limit", molecule_hosts()[0], "-e", json.dumps(extra))
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert_refused_before_any_change(output, "wharf_django_python")
-    have = host.check_output("python3 -c 'import platform; print(platform.python_version())'")
-    assert "needsPython>=3.12,<4(.python-version'3.12'in" in flat(output)
-    assert f"is{have}:" in flat(output)
+    assert_python_refused(host, extra, "needsPython>=3.12,<4(.python-version'3.12'in")
