@@ -23,6 +23,8 @@ THEME_FILE = "vendor/theme/theme.txt"
 
 SERVER = f"""set -e
 id gitserve >/dev/null 2>&1 || useradd --system --create-home --shell /usr/bin/git-shell gitserve
+# No password, but not locked: sshd without PAM refuses a locked account's keys.
+usermod --password '*' gitserve
 rm -rf {GIT} {SOURCE} /tmp/wharf-theme /tmp/wharf-keys; mkdir -p {GIT} /tmp/wharf-keys
 ssh-keygen -q -t ed25519 -N '' -C deploy -f /tmp/wharf-keys/deploy
 ssh-keygen -q -t ed25519 -N '' -C impostor -f /tmp/wharf-keys/impostor
