@@ -295,4 +295,10 @@ def test_s3_secret_stays_out_of_output_and_logs(host):
     assert secret not in output
     assert secret not in host.check_output("journalctl --no-pager -q")
     holders = host.run(f"grep -rlF -- {shlex.quote(secret)} /etc /srv /var/log /tmp /root /opt")
-    assert holders.stdout.split() == ["/srv/wharfdemo/shared/app.env"]
+    # The serving environment, and the one the last run checked before it
+    # replaced it: both root's, readable by the app's group only.
+    env_files = ["/srv/wharfdemo/shared/app.env", "/srv/wharfdemo/shared/app.env.next"]
+    assert sorted(holders.stdout.split()) == env_files
+    for path in env_files:
+        env_file = host.file(path)
+        assert (env_file.user, env_file.group, env_file.mode) == ("root", "wharfdemo", 0o640)
