@@ -9,6 +9,7 @@ https port; every step asserts that no request failed.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -29,6 +30,7 @@ molecule_hosts, run_playbook, upload_avatar = (
 
 HASHED_CSS = re.compile(r'"(/static/[^"]+\.[0-9a-f]{12}\.css)"')
 STATE: dict[str, object] = {}  # what earlier steps saw, for later ones
+PROJECT_APP = Path(__file__).resolve().parents[3] / "app"
 
 MIGRATION_V2 = """from django.db import migrations, models
 
@@ -381,6 +383,58 @@ def test_old_releases_are_pruned_and_included_requirements_key_the_virtualenv(
         assert not host.file(f"{ROOT}/current/code/{written}").exists, written
 
 
+def lock_with_uv(host, source: Path) -> None:
+    """Make the project a uv one: its pins as pyproject.toml dependencies (gunicorn
+    left out, a dev group added), locked by the host's own uv, and no
+    requirements.txt. The lock is written on the host and copied back."""
+    pins = [
+        line.strip()
+        for line in (PROJECT_APP / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#") and not line.lower().startswith("gunicorn")
+    ]
+    (source / "requirements.txt").unlink()
+    (source / "pyproject.toml").write_text(
+        '[project]\nname = "wharfdemo"\nversion = "7.0.0"\nrequires-python = ">=3.11"\n'
+        f"dependencies = {json.dumps(pins)}\n\n"
+        '[dependency-groups]\ndev = ["tabulate==0.9.0"]\n'
+    )
+    folder = "/tmp/wharf-uv-project"
+    host.run_expect([0], f"rm -rf {folder} && mkdir {folder}")
+    encoded = base64.b64encode((source / "pyproject.toml").read_bytes()).decode()
+    host.run_expect([0], f"echo {encoded} | base64 -d > {folder}/pyproject.toml")
+    host.run_expect(
+        [0],
+        f"cd {folder} && UV_NATIVE_TLS=true UV_PYTHON_DOWNLOADS=never"
+        " /opt/wharf/uv/bin/uv lock --quiet --python python3",
+    )
+    (source / "uv.lock").write_text(host.file(f"{folder}/uv.lock").content_string)
+
+
+def test_a_project_locked_with_uv_deploys_its_lock_without_dev_groups(
+    host, site, tmp_path_factory, capsys
+):
+    """v7 has a pyproject.toml and uv.lock instead of requirements: the
+    inventory names the lock, and uv syncs the virtualenv from it."""
+    v7 = build(tmp_path_factory.mktemp("v7") / "app", "7.0.0")
+    lock_with_uv(host, v7)
+    locked = json.dumps({"wharf_django_lock_file": "uv.lock"})
+    result, counts = under_load(load_paths(site), lambda: deploy(v7, "-e", locked), capsys)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert_no_failed_requests(counts)
+    assert version(site) == "7.0.0"
+    record = json.loads(host.check_output(f"cat {ROOT}/current/venv/.wharf-complete"))
+    assert record["kind"] == "uv.lock"
+    assert record["files"] == ["uv.lock", "pyproject.toml"]
+    assert record["app_server"].startswith("gunicorn==")
+    python = f"{ROOT}/current/venv/bin/python"
+    assert host.check_output(f"{python} -c 'import django; print(django.get_version())'") == (
+        "5.2.19"
+    )
+    assert host.run(f"{python} -c 'import tabulate'").rc != 0, "the dev group was installed"
+    assert not host.file(f"{ROOT}/current/code/.venv").exists
+    assert_media_intact(host, site)
+
+
 TABLES = ("auth_user", "gallery_profile", "gallery_post", "gallery_document")
 
 
@@ -425,5 +479,5 @@ def test_backup_then_restore_brings_back_rows_and_bytes(host, site, tmp_path_fac
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert snapshot(host) == before
-    assert version(site) == "6.0.0"
+    assert version(site) == "7.0.0"
     assert_media_intact(host, site)
