@@ -35,6 +35,7 @@ sys.path[:0] = [
 ]
 
 from wharf_django_requirements import (  # noqa: E402
+    LOCKS,
     RequirementsError,
     normalise,
     read,
@@ -55,8 +56,6 @@ REQUIREMENT_FILES = (
     "requirements/base.txt",
 )  # fmt: skip
 LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pdm.lock")
-# What wharf_django_lock_file installs, in the order a project is read for them.
-INSTALLABLE_LOCKS = ("uv.lock", "poetry.lock", "pyproject.toml")
 # What pip needs to build psycopg from source (psycopg[c], psycopg2).
 BUILD_PACKAGES = ["build-essential", "python3-dev", "libpq-dev"]
 POSTGRESQL_DRIVERS = {"psycopg", "psycopg2", "psycopg2-binary", "psycopg-binary"}
@@ -400,7 +399,7 @@ def choose_requirements(project: Path, top: Path, findings: Findings) -> list[st
                 chosen = chosen or str(Path(*[".."] * len(project.relative_to(top).parts), name))
                 return read_requirements(project, chosen, findings)
     for folder in dict.fromkeys([project, top]):
-        for name in INSTALLABLE_LOCKS:
+        for name in LOCKS:  # what wharf_django_lock_file installs, in this order
             usable = name != "pyproject.toml" or lists_dependencies(folder)
             if (folder / name).is_file() and usable:
                 return read_lock_file(project, os.path.relpath(folder / name, project), findings)
