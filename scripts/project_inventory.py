@@ -513,6 +513,10 @@ def choose_debian(project: Path, top: Path, lines: list[str], findings: Findings
 # Procfile, WSGI, build steps, files the operator writes ----------------------------
 
 
+# Words in a Procfile command that mean a job queue on Redis.
+QUEUE_WORDS = ("celery", "rqworker", "rq worker", "huey", "dramatiq", "arq")
+
+
 def procfile(top: Path) -> dict[str, str]:
     path = top / "Procfile"
     if not path.is_file():
@@ -549,7 +553,9 @@ def wsgi_application(files: list[Path]) -> str | None:
     return None
 
 
-def choose_processes(processes: dict[str, str], files: list[Path], findings: Findings) -> None:
+def choose_processes(
+    processes: dict[str, str], procfile_path: str, files: list[Path], findings: Findings
+) -> None:
     web = processes.get("web", "")
     target = gunicorn_target(web) or wsgi_application(files)
     if target:
@@ -563,14 +569,21 @@ def choose_processes(processes: dict[str, str], files: list[Path], findings: Fin
     for name, command in processes.items():
         if name == "release":
             findings.found.append(
-                f"The Procfile's release process ({command}): Wharf migrates and collects static"
-                " files itself; other steps go in wharf_django_build_commands."
+                f"The Procfile's release process ({command}) runs once per deploy, after Wharf's"
+                " migrate and before the switch."
             )
-        elif name != "web":
-            findings.todo.append(
-                f"The Procfile's {name} process ({command}) is not run by Wharf: only the web"
-                " process is deployed."
-            )
+    others = [name for name in processes if name not in ("web", "release")]
+    if others:
+        findings.settings["wharf_processes_procfile"] = procfile_path
+        findings.found.append(
+            f"The Procfile's {', '.join(others)} processes run as systemd units"
+            " (wharf_processes_procfile; docs/processes.md)."
+        )
+    if any(word in command for command in processes.values() for word in QUEUE_WORDS):
+        findings.todo.append(
+            "Its processes use a job queue: set wharf_redis: local and wharf_redis_password (from"
+            " vault), and wharf_django_redis_env to the names its settings read the URL from."
+        )
 
 
 def build_steps(project: Path, top: Path, files: list[Path], findings: Findings) -> None:
@@ -693,7 +706,10 @@ def read_project(top: Path) -> Findings:
     files = settings_files(project, module)
     lines = choose_requirements(project, top, findings)
     choose_debian(project, top, lines, findings)
-    choose_processes(procfile(top) or procfile(project), files, findings)
+    procfile_at = top if procfile(top) else project
+    choose_processes(
+        procfile(procfile_at), str((procfile_at / "Procfile").relative_to(top)), files, findings
+    )
     map_environment(environment_reads(files, top), findings)
     report_fixed_paths(files, top, findings)
     build_steps(project, top, files, findings)

@@ -28,6 +28,9 @@ else:
 """
 FAKE_SYSTEMCTL = """#!/bin/sh
 echo "$@" >> "$FAKE_ROOT/systemctl.log"
+if [ "$1" = show ]; then
+    case " $FAKE_LOADED " in *" $4 "*) echo loaded ;; *) echo not-found ;; esac
+fi
 """
 
 
@@ -45,6 +48,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     executable(fakes / "systemctl", FAKE_SYSTEMCTL)
     monkeypatch.setenv("PATH", f"{fakes}:{os.environ['PATH']}")
     monkeypatch.setenv("FAKE_ROOT", str(tmp_path))
+    monkeypatch.setenv("FAKE_LOADED", "wharf-demo-processes.target")
     monkeypatch.setattr(release.time, "sleep", lambda seconds: None)
     for folder in ("bin", "releases", "venvs", "shared/static"):
         (tmp_path / folder).mkdir(parents=True)
@@ -52,6 +56,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         f"""root = "{tmp_path}"
 group = "root"
 units = ["gunicorn-demo.service"]
+workers = ["wharf-demo-processes.target"]
 keep = 2
 static_pool = "{tmp_path}/shared/static"
 legacy_paths = ["{tmp_path}/code"]
@@ -111,7 +116,21 @@ def test_a_staged_release_goes_live_and_old_ones_are_pruned(root, capsys):
     assert sorted(p.name for p in (root / "releases").iterdir()) == [old[-1].name, new.name]
     assert sorted(p.name for p in (root / "venvs").iterdir()) == ["venv-3.0.0", "venv-4.0.0"]
     assert not pooled.exists() and kept_pool.exists() and not (root / "code").exists()
-    assert "restart gunicorn-demo.service" in (root / "systemctl.log").read_text()
+    log = (root / "systemctl.log").read_text().splitlines()
+    # The workers restart once the web serves, without waiting for their jobs.
+    assert log.index("restart gunicorn-demo.service") < log.index(
+        "restart --no-block wharf-demo-processes.target"
+    )
+
+
+def test_a_site_without_workers_restarts_only_the_web(root, capsys, monkeypatch):
+    monkeypatch.setenv("FAKE_LOADED", "")
+    serving = make_release(root, "20260101T000000Z-1.0.0", "1.0.0")
+    (root / "current").symlink_to(serving)
+    stage(root, make_release(root, "20260102T000000Z-2.0.0", "2.0.0"))
+
+    assert run(root, "activate", capsys=capsys)[0] == 0
+    assert "--no-block" not in (root / "systemctl.log").read_text()
 
 
 def test_a_release_failing_its_health_check_is_reverted_and_removed(root, capsys):
@@ -128,6 +147,8 @@ def test_a_release_failing_its_health_check_is_reverted_and_removed(root, capsys
     assert f"current points at {serving.name} again and it is serving and healthy" in answer["msg"]
     assert os.readlink(root / "current") == str(serving)
     assert not broken.exists() and not (root / "next").exists()
+    # The workers never left the release put back.
+    assert "--no-block" not in (root / "systemctl.log").read_text()
 
 
 def test_a_redirecting_health_path_is_named_with_its_target(root, capsys):
@@ -174,6 +195,7 @@ def test_a_rollback_goes_to_a_named_release_and_keeps_the_newer_one(root, capsys
 
     assert (code, answer["serving"]) == (0, older.name)
     assert os.readlink(root / "current") == str(older) and newer.exists()
+    assert "restart --no-block wharf-demo-processes.target" in (root / "systemctl.log").read_text()
 
 
 def test_only_releases_under_releases_can_be_named(root, capsys, tmp_path):

@@ -127,3 +127,33 @@ def test_https_origins_name_the_public_port_unless_it_is_443():
     ]
     hostvars["one"]["wharf_https_port"] = 8443
     assert wharf_site(groups, hostvars, "one")["https_origins"][0] == "https://a.test:8443"
+
+
+def test_local_redis_runs_beside_postgresql_and_is_opened_to_the_app_hosts_only():
+    split = {
+        "web": (["web"], {"wharf_redis": "local"}),
+        "app1": (["app"], {"wharf_redis": "local"}),
+        "app2": (["app"], {"wharf_redis": "local"}),
+        "db": (["db"], {"wharf_redis": "local"}),
+    }
+    groups, hostvars = inventory(split)
+    on_db = wharf_site(groups, hostvars, "db")
+    assert on_db["redis_hosts"] == ["db"]
+    assert on_db["redis_bind"] == ["127.0.0.1", "-::1", "10.0.0.4"]
+    redis_rule = {"name": "redis", "port": 6379, "sources": ["10.0.0.2", "10.0.0.3"]}
+    assert redis_rule in on_db["firewall_rules"]
+    on_app = wharf_site(groups, hostvars, "app1")
+    assert on_app["redis_host"] == "10.0.0.4"
+    assert all(rule["name"] != "redis" for rule in on_app["firewall_rules"])
+
+
+def test_each_single_host_site_has_its_own_redis_on_localhost():
+    groups, hostvars = inventory({"one": (["web", "app", "db"], {"wharf_redis": "local"})})
+    site = wharf_site(groups, hostvars, "one")
+    assert (site["redis_hosts"], site["redis_host"]) == (["one"], "127.0.0.1")
+    assert site["redis_bind"] == ["127.0.0.1", "-::1"] and site["firewall_rules"] == []
+
+
+def test_no_local_redis_unless_asked_for():
+    groups, hostvars = inventory({"one": (["web", "app", "db"], {})})
+    assert wharf_site(groups, hostvars, "one")["redis_hosts"] == []

@@ -44,6 +44,8 @@ class Post(models.Model):
     attachment = models.FileField(
         upload_to=SafeUploadTo("attachments/%Y/%m/"), blank=True, validators=[validate_upload_size]
     )
+    # SHA-256 of the attachment, written by a background job (tasks.py).
+    checksum = models.CharField(max_length=64, blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -51,6 +53,19 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Digest(models.Model):
+    """How many posts arrived since the previous digest; written on a schedule."""
+
+    posts = models.PositiveIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.posts} posts at {self.created:%Y-%m-%d %H:%M}"
 
 
 class Document(models.Model):

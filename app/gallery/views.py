@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import FileSystemStorage
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.forms import ModelForm
 from django.http import (
     FileResponse,
@@ -23,7 +23,8 @@ from django.views.decorators.http import require_safe
 from django.views.generic import CreateView, TemplateView
 
 from .forms import DocumentForm, PostForm, ProfileForm
-from .models import Document, Post, Profile
+from .models import Digest, Document, Post, Profile
+from .tasks import checksum_post
 
 
 class HomeView(TemplateView):
@@ -61,6 +62,31 @@ class PostCreateView(UploadFormMixin, CreateView):
     template_name = "gallery/upload.html"
     success_url = reverse_lazy("gallery:home")
     extra_context = {"heading": "New post"}
+
+    def form_valid(self, form: ModelForm) -> HttpResponse:
+        response = super().form_valid(form)
+        post_id = self.object.pk
+        # Queued once the post is committed, so the worker finds it.
+        transaction.on_commit(lambda: checksum_post.delay(post_id))
+        return response
+
+
+@never_cache
+@require_safe
+def post_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    """A post as JSON, with the checksum its background job wrote ("" until then)."""
+    post = get_object_or_404(Post, pk=pk)
+    return JsonResponse({"id": post.pk, "title": post.title, "checksum": post.checksum})
+
+
+@never_cache
+@require_safe
+def latest_digest(request: HttpRequest) -> JsonResponse:
+    """The newest digest the schedule wrote."""
+    digest = Digest.objects.first()
+    if digest is None:
+        return JsonResponse({"digest": None}, status=404)
+    return JsonResponse({"posts": digest.posts, "created": digest.created.isoformat()})
 
 
 class DocumentCreateView(LoginRequiredMixin, UploadFormMixin, CreateView):

@@ -130,6 +130,23 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Background jobs (wharfdemo/celery.py): Redis as the broker when the deploy
+# names one, else each job runs inline where it is queued.
+CELERY_BROKER_URL = env.text("REDIS_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A job is acknowledged once done: one whose worker dies mid-way runs again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+# The `beat` process queues the digest of new posts this often.
+CELERY_BEAT_SCHEDULE = {
+    "digest": {
+        "task": "gallery.tasks.write_digest",
+        "schedule": float(env.integer("DIGEST_EVERY_SECONDS", 3600)),
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

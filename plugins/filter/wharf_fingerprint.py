@@ -38,6 +38,7 @@ RUN_SETTINGS = {
     "wharf_fast_path",
     "wharf_converged",
     "wharf_django_switch_pending",
+    "wharf_django_migrating",
     "wharf_django_serving",
 }
 # The host facts the roles' defaults and templates read.

@@ -84,6 +84,14 @@ def wharf_site(groups: Mapping, hostvars: Mapping, host: str) -> dict[str, Any]:
     else:
         tcp_listen = []
 
+    # Wharf's Redis (wharf_redis: local) runs beside PostgreSQL: on the one
+    # db host the app hosts share, or on each host of independent sites.
+    redis_hosts = []
+    if _setting(hostvars, host, "wharf_redis", "none") == "local":
+        redis_hosts = db_hosts[:1] if db_over_tcp else db_hosts
+    redis_over_tcp = bool(redis_hosts) and db_over_tcp
+    redis_port = _port(_setting(hostvars, host, "wharf_redis_port", 6379))
+
     # Only what crosses hosts is opened, and only to the group that needs it.
     firewall_rules = []
     if app_over_tcp and host in app_hosts:
@@ -92,6 +100,9 @@ def wharf_site(groups: Mapping, hostvars: Mapping, host: str) -> dict[str, Any]:
     if db_over_tcp and host in db_hosts:
         sources = [address[h] for h in app_hosts]
         firewall_rules.append({"name": "postgresql", "port": db_port, "sources": sources})
+    if redis_over_tcp and host in redis_hosts:
+        sources = [address[h] for h in app_hosts]
+        firewall_rules.append({"name": "redis", "port": redis_port, "sources": sources})
 
     # The health check after a switch goes through nginx where this host runs
     # it for the site and nginx sends nowhere else, else to the app's socket.
@@ -122,6 +133,9 @@ def wharf_site(groups: Mapping, hostvars: Mapping, host: str) -> dict[str, Any]:
         "postgresql_client_networks": LOCAL_NETWORKS
         + ([_host_network(address[h]) for h in app_hosts] if db_over_tcp else []),
         "firewall_rules": firewall_rules,
+        "redis_hosts": redis_hosts,
+        "redis_host": address[redis_hosts[0]] if redis_over_tcp else "127.0.0.1",
+        "redis_bind": ["127.0.0.1", "-::1"] + ([address[host]] if redis_over_tcp else []),
         "health_web_port": nginx_https_port if health_through_nginx else 0,
         "https_origins": https_origins,
     }

@@ -40,7 +40,7 @@ MIGRATION_V2 = """from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("gallery", "0003_documents_and_thumbnails")]
+    dependencies = [("gallery", "0004_post_checksum_and_digests")]
 
     operations = [
         migrations.AddField(
@@ -272,7 +272,7 @@ def test_a_rolling_deploy_switches_every_app_host_without_a_failed_request(
     site, tmp_path_factory, capsys
 ):
     source = build(tmp_path_factory.mktemp("v2") / "app", "2.0.0")
-    (source / "gallery" / "migrations" / "0004_profile_motto.py").write_text(MIGRATION_V2)
+    (source / "gallery" / "migrations" / "0005_profile_motto.py").write_text(MIGRATION_V2)
     models = source / "gallery" / "models.py"
     field = "    display_name = models.CharField("
     assert field in models.read_text()
@@ -308,7 +308,7 @@ def test_a_rolling_deploy_switches_every_app_host_without_a_failed_request(
     }
     assert current_release(APP1) + ".pgdump" in dumps[APP1]
     assert not any(name.endswith("-2.0.0.pgdump") for name in dumps[APP2]), dumps
-    assert "[X] 0004_profile_motto" in node(APP2).check_output(
+    assert "[X] 0005_profile_motto" in node(APP2).check_output(
         f"sudo -u {APP} {ROOT}/bin/manage showmigrations gallery"
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shlex
 import time
 from pathlib import Path
 
@@ -36,7 +37,7 @@ MIGRATION_V2 = """from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("gallery", "0003_documents_and_thumbnails")]
+    dependencies = [("gallery", "0004_post_checksum_and_digests")]
 
     operations = [
         migrations.CreateModel(
@@ -62,7 +63,7 @@ MEDIA_ROOT = BASE_DIR / "media"
 MODEL_V2 = '''
 
 class Announcement(models.Model):
-    """Added in v2 with migration 0004; rolling back to v1 must reverse it."""
+    """Added in v2 with migration 0005; rolling back to v1 must reverse it."""
 
     text = models.CharField(max_length=200)
 '''
@@ -131,7 +132,7 @@ def test_v1_serves_from_a_release(host, site):
 
 def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_path_factory, capsys):
     source = build(tmp_path_factory.mktemp("v2") / "app", "2.0.0")
-    (source / "gallery" / "migrations" / "0004_announcement.py").write_text(MIGRATION_V2)
+    (source / "gallery" / "migrations" / "0005_announcement.py").write_text(MIGRATION_V2)
     with open(source / "gallery" / "models.py", "a") as models:
         models.write(MODEL_V2)
     css = source / "static" / "site" / "site.css"
@@ -157,7 +158,7 @@ def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_pa
     # The pending migration was applied once, after a dump.
     dumps = host.check_output(f"ls /var/backups/wharf/{APP}/pre-migrate/")
     assert current_release(host) + ".pgdump" in dumps.split()
-    assert "[X] 0004_announcement" in host.check_output(
+    assert "[X] 0005_announcement" in host.check_output(
         f"sudo -u {APP} {ROOT}/bin/manage showmigrations gallery"
     )
     assert_media_intact(host, site)
@@ -288,7 +289,7 @@ def test_rollback_refuses_migrations_the_target_does_not_know(host, site):
     assert result.returncode != 0
     output = flat(result.stdout + result.stderr)
     assert "Refusingtorollbackto" + STATE["v1_release"] in output
-    assert "migrationsitdoesnotknow:gallery.0004_announcement." in output
+    assert "migrationsitdoesnotknow:gallery.0005_announcement." in output
     assert version(site) == "2.0.0"
 
 
@@ -301,7 +302,7 @@ def test_rollback_reversing_the_migration_serves_v1(host, site, capsys):
     assert_no_failed_requests(counts)
     assert version(site) == "1.0.0"
     assert current_release(host) == STATE["v1_release"]
-    assert "[ ] 0004_announcement" not in host.check_output(
+    assert "[ ] 0005_announcement" not in host.check_output(
         f"sudo -u {APP} {ROOT}/bin/manage showmigrations gallery"
     )
     tables = host.check_output(f"{ROOT}/bin/pg psql -At -c '\\dt gallery_*'")
@@ -410,18 +411,45 @@ def lock_with_uv(host, source: Path) -> None:
     (source / "uv.lock").write_text(host.file(f"{folder}/uv.lock").content_string)
 
 
+QUEUE_JOBS = """
+from gallery.models import Post
+from gallery.tasks import checksum_post
+for number in range({count}):
+    checksum_post.delay(Post.objects.create(title=f"{marker}-{{number}}").pk)
+"""
+
+
+def jobs_done(host, marker: str) -> int:
+    query = f"select count(*) from gallery_post where title like '{marker}-%' and checksum <> ''"
+    return int(host.check_output(f'{ROOT}/bin/pg psql -At -c "{query}"'))
+
+
 def test_a_project_locked_with_uv_deploys_its_lock_without_dev_groups(
     host, site, tmp_path_factory, capsys
 ):
     """v7 has a pyproject.toml and uv.lock instead of requirements: the
-    inventory names the lock, and uv syncs the virtualenv from it."""
+    inventory names the lock, and uv syncs the virtualenv from it. Jobs queued
+    for the Celery worker just before the deploy all run: the worker finishes
+    the one in hand and restarts onto v7 once v7 serves."""
     v7 = build(tmp_path_factory.mktemp("v7") / "app", "7.0.0")
     lock_with_uv(host, v7)
     locked = json.dumps({"wharf_django_lock_file": "uv.lock"})
+    worker = f"wharf-{APP}-worker@1.service"
+    worker_before = host.check_output(f"systemctl show -p MainPID --value {worker}")
+    code = QUEUE_JOBS.format(count=60, marker="before-v7")
+    host.run_expect([0], f"{ROOT}/bin/manage shell -c {shlex.quote(code)}")
     result, counts = under_load(load_paths(site), lambda: deploy(v7, "-e", locked), capsys)
     assert result.returncode == 0, result.stdout[-4000:]
     assert_no_failed_requests(counts)
     assert version(site) == "7.0.0"
+    deadline = time.monotonic() + 90
+    while jobs_done(host, "before-v7") < 60 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert jobs_done(host, "before-v7") == 60, "jobs queued before the deploy were lost"
+    worker_after = host.check_output(f"systemctl show -p MainPID --value {worker}")
+    assert worker_after != worker_before, "the worker was not restarted onto the new release"
+    cwd = host.check_output(f"readlink -f /proc/{worker_after}/cwd")
+    assert cwd.startswith(host.check_output(f"readlink -f {ROOT}/current")), cwd
     record = json.loads(host.check_output(f"cat {ROOT}/current/venv/.wharf-complete"))
     assert record["kind"] == "uv.lock"
     assert record["files"] == ["uv.lock", "pyproject.toml"]

@@ -63,6 +63,13 @@ BAD_EXTRA_VARS = [
         "wharf_certbot_email",
     ),
     ({"wharf_django_silenced_checks": ["everything"]}, "wharf_django_silenced_checks"),
+    ({"wharf_processes_list": [{"name": "mailer", "count": "lots"}]}, "wharf_processes_list[0]"),
+    (
+        {"wharf_processes_schedules": [{"name": "x", "command": "x", "on_calendar": "tuesday-ish"}]},
+        "wharf_processes_schedules",
+    ),
+    ({"wharf_redis_url": "amqp://guest@localhost//"}, "wharf_redis_url"),
+    ({"wharf_redis_password": "short"}, "wharf_redis_password"),
     (
         {"wharf_django_settings_left_to_project": ["TIME_ZONE"]},
         "wharf_django_settings_left_to_project",

@@ -15,7 +15,10 @@ it names the old or the new release), restarts the application units
 (behind systemd's socket, connections wait in its queue meanwhile) and asks
 the site for its health and the release's version until it answers or the
 timeout passes. If it does not, the previous release is put back, restarted
-and checked in the same way.
+and checked in the same way. Once a release serves, the site's other
+processes (workers, schedulers: the `workers` units) are restarted onto it
+without waiting for them: each finishes the job in hand first, within its
+unit's stop timeout, so the web switch never waits on a long task.
 
 It prints one JSON line, {"changed": ..., "serving": ..., "msg": ...}, and
 exits 0 when the release serves, 3 when it failed and the previous release
@@ -49,6 +52,7 @@ class Settings:
     root: Path
     group: str
     units: list[str]
+    workers: list[str]
     keep: int
     static_pool: str
     legacy_paths: list[str]
@@ -85,6 +89,7 @@ def load_settings(path: Path) -> Settings:
         root=Path(data["root"]),
         group=data["group"],
         units=list(data["units"]),
+        workers=list(data.get("workers", [])),
         keep=int(data["keep"]),
         static_pool=data.get("static_pool", ""),
         legacy_paths=list(data.get("legacy_paths", [])),
@@ -138,6 +143,18 @@ def restart(units: list[str]) -> None:
     answer = run(["systemctl", "restart", *units])
     if answer.returncode != 0:
         raise Failed(f"systemctl restart {' '.join(units)} failed: {answer.stderr.strip()}")
+
+
+def restart_workers(units: list[str]) -> str:
+    """Queue a restart of the units that exist (a site may have none); what it could not."""
+    show = ["systemctl", "show", "--property=LoadState", "--value"]
+    present = [unit for unit in units if run([*show, unit]).stdout.strip() == "loaded"]
+    if not present:
+        return ""
+    answer = run(["systemctl", "restart", "--no-block", *present])
+    if answer.returncode != 0:
+        return f" Restarting {' '.join(present)} failed: {answer.stderr.strip()}"
+    return ""
 
 
 def ask_health(settings: Settings) -> tuple[str, str]:
@@ -199,8 +216,13 @@ def activate(settings: Settings, target: str, staged: bool) -> Outcome:
     try:
         go_live(settings, target, version)
     except Failed as failure:
-        return revert(settings, target, previous, discard, str(failure))
-    return Outcome(SERVES, True, name, f"{name} serves version {version}.")
+        outcome = revert(settings, target, previous, discard, str(failure))
+    else:
+        outcome = Outcome(SERVES, True, name, f"{name} serves version {version}.")
+    # After a revert they still run the release put back: nothing to restart.
+    if outcome.code == SERVES:
+        outcome.msg += restart_workers(settings.workers)
+    return outcome
 
 
 def revert(settings: Settings, target: str, previous: str, discard: bool, failure: str) -> Outcome:
