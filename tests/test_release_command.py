@@ -29,7 +29,15 @@ else:
 FAKE_SYSTEMCTL = """#!/bin/sh
 echo "$@" >> "$FAKE_ROOT/systemctl.log"
 if [ "$1" = show ]; then
-    case " $FAKE_LOADED " in *" $4 "*) echo loaded ;; *) echo not-found ;; esac
+    case " $FAKE_LOADED " in
+        *" $4 "*) loaded=true ;;
+        *) loaded=false ;;
+    esac
+    case "$3,$loaded" in
+        --property=LoadState,true) echo loaded ;;
+        --property=LoadState,false) echo not-found ;;
+        --property=ConsistsOf,true) echo "wharf-demo-worker@1.service wharf-demo-beat@1.service" ;;
+    esac
 fi
 """
 
@@ -117,10 +125,15 @@ def test_a_staged_release_goes_live_and_old_ones_are_pruned(root, capsys):
     assert sorted(p.name for p in (root / "venvs").iterdir()) == ["venv-3.0.0", "venv-4.0.0"]
     assert not pooled.exists() and kept_pool.exists() and not (root / "code").exists()
     log = (root / "systemctl.log").read_text().splitlines()
-    # The workers restart once the web serves, without waiting for their jobs.
+    # The workers restart once the web serves, without waiting for their jobs;
+    # a worker that crashed on the old release is reset so it starts again.
     assert log.index("restart gunicorn-demo.service") < log.index(
         "restart --no-block wharf-demo-processes.target"
     )
+    assert (
+        "reset-failed wharf-demo-processes.target wharf-demo-worker@1.service "
+        "wharf-demo-beat@1.service"
+    ) in log
 
 
 def test_a_site_without_workers_restarts_only_the_web(root, capsys, monkeypatch):

@@ -30,6 +30,8 @@ def test_procfile_processes_become_units_and_web_is_left_to_gunicorn():
         "count": 1,
         "stop_timeout": 120,
         "from_procfile": True,
+        "run": "REMAP_SIGTERM=SIGQUIT exec celery -A config.celery_app worker --loglevel=info",
+        "simple": True,
     }
     assert answer["release"] == "python manage.py migrate"
 
@@ -60,6 +62,8 @@ def test_no_procfile_means_the_inventory_alone():
                 "count": 1,
                 "stop_timeout": 120,
                 "from_procfile": False,
+                "run": "exec python manage.py rqworker high default low",
+                "simple": True,
             }
         ],
         "instances": ["rq@1"],
@@ -101,3 +105,23 @@ def test_before_the_procfile_is_read_an_entry_may_leave_the_command_to_it():
     assert answer["processes"][0]["count"] == 2
     with pytest.raises(AnsibleFilterError, match="count must be"):
         wharf_processes("", "Procfile", [{"name": "worker", "count": "two"}], 120, False)
+
+
+@pytest.mark.parametrize(
+    ("command", "run", "simple"),
+    [
+        ("celery -A x worker", "exec celery -A x worker", True),
+        ("A=1 B='two words' celery worker", "A=1 B='two words' exec celery worker", True),
+        ('OPTS="-l info" huey_consumer app', 'OPTS="-l info" exec huey_consumer app', True),
+        ("cd src && celery worker", "cd src && celery worker", False),
+        ("celery worker | tee log", "celery worker | tee log", False),
+        ("celery worker --hostname $(hostname)", "celery worker --hostname $(hostname)", False),
+    ],
+)
+def test_a_simple_command_replaces_sh_so_it_gets_the_stop_signal(command, run, simple):
+    process = run_one(command)
+    assert (process["run"], process["simple"]) == (run, simple)
+
+
+def run_one(command: str) -> dict:
+    return wharf_processes("", "", [{"name": "w", "command": command}], 120)["processes"][0]

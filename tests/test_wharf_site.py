@@ -157,3 +157,20 @@ def test_each_single_host_site_has_its_own_redis_on_localhost():
 def test_no_local_redis_unless_asked_for():
     groups, hostvars = inventory({"one": (["web", "app", "db"], {})})
     assert wharf_site(groups, hostvars, "one")["redis_hosts"] == []
+
+
+def test_schedules_run_once_per_database():
+    split = {
+        "web": (["web"], {}),
+        "app1": (["app"], {}),
+        "app2": (["app"], {}),
+        "db": (["db"], {}),
+    }
+    groups, hostvars = inventory(split)
+    assert [wharf_site(groups, hostvars, h)["runs_schedules"] for h in ("app1", "app2")] == [
+        True,
+        False,
+    ]
+    independent = {"one": (["web", "app", "db"], {}), "two": (["web", "app", "db"], {})}
+    groups, hostvars = inventory(independent)
+    assert all(wharf_site(groups, hostvars, h)["runs_schedules"] for h in ("one", "two"))

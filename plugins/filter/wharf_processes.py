@@ -6,9 +6,14 @@ foreman convention) and applies the inventory's list on top: an entry with a
 known name replaces fields of the Procfile's, a new name adds a process, and
 `count: 0` turns one off. It answers
 
-    {"processes": [{"name", "command", "count", "stop_timeout", "from_procfile"}, ...],
+    {"processes": [{"name", "command", "count", "stop_timeout", "from_procfile",
+                    "run", "simple"}, ...],
      "instances": ["worker@1", "worker@2", ...],
      "release": "the release command, or ''"}
+
+`run` is the line sh runs for it: a simple command (no pipes, lists or
+substitutions) as `exec`, after its leading variable assignments, so the
+program itself is the unit's main process and gets its stop signal.
 
 `web` is left out (Wharf's gunicorn serves the site) and `release` is
 returned apart: it runs once per deploy, before the switch. Anything that
@@ -29,6 +34,17 @@ LINE = re.compile(r"^([^:\s]+)\s*:(.*)$")
 WEB = "web"
 RELEASE = "release"
 VARIABLE = "wharf_processes_list"
+# Shell syntax that makes a command more than one program.
+COMPOUND = re.compile(r"[;&|<>()`\n]|\$\(")
+ASSIGNMENTS = re.compile(r"""^(?:[A-Za-z_][A-Za-z0-9_]*=(?:'[^']*'|"[^"]*"|[^\s'"])*\s+)*""")
+
+
+def exec_line(command: str) -> tuple[str, bool]:
+    """The line sh runs for `command`, and whether it replaces sh (a simple command)."""
+    if COMPOUND.search(command):
+        return command, False
+    prefix = ASSIGNMENTS.match(command)[0]
+    return f"{prefix}exec {command[len(prefix) :]}", True
 
 
 def parse_procfile(text: str, source: str) -> dict[str, str]:
@@ -124,9 +140,11 @@ def wharf_processes(
         count = _count(entry, entry["where"])
         if count:
             timeout = _stop_timeout(entry, stop_timeout, entry["where"])
+            run, simple = exec_line(command)
             processes.append(
                 {"name": name, "command": command, "count": count, "stop_timeout": timeout,
-                 "from_procfile": name in commands and not entry.get("own_command")}
+                 "from_procfile": name in commands and not entry.get("own_command"),
+                 "run": run, "simple": simple}
             )  # fmt: skip
     instances = [f"{p['name']}@{n}" for p in processes for n in range(1, p["count"] + 1)]
     return {"processes": processes, "instances": instances, "release": release}

@@ -124,6 +124,9 @@ def wharf_site(groups: Mapping, hostvars: Mapping, host: str) -> dict[str, Any]:
         "db_over_tcp": db_over_tcp,
         # The app hosts share one database (a db host, or a managed one).
         "shared_db": db_over_tcp or not db_hosts,
+        # Scheduled commands work on the database: once per database, on the
+        # first app host that shares it (each independent site runs its own).
+        "runs_schedules": not (db_over_tcp or not db_hosts) or host == next(iter(app_hosts), host),
         "drain": drain,
         "switch_batch": switch_batch,
         "db_host": db_host,

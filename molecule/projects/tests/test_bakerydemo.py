@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shlex
 import shutil
-import tarfile
-from pathlib import Path
 
 import pytest
 import testinfra
 from wharf_verifier import ROOT, Site, make_png, molecule_hosts, post_form
+from wharf_verifier.projects import (
+    EPHEMERAL,
+    PROJECTS,
+    assert_unpacked_as_published,
+    manage,
+    shell,
+)
 from wharf_verifier.rollout import (
     assert_no_failed_requests,
     deploy,
@@ -29,27 +33,9 @@ from wharf_verifier.rollout import (
     under_load,
 )
 
-EPHEMERAL = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
-PROJECT = EPHEMERAL / "projects" / "bakerydemo"
-FIXTURES = Path(
-    os.environ.get("WHARF_FIXTURES")
-    or Path(os.environ["MOLECULE_PROJECT_DIRECTORY"]).parent / "shared" / "fixtures" / "projects"
-)
+PROJECT = PROJECTS / "bakerydemo"
 MEDIA = f"{ROOT}/shared/media"
 MARKER = "<!-- a second commit of bakerydemo -->"
-
-
-def manage(host, *args: str, stdin: str = "") -> str:
-    """bin/manage on the host, as an operator runs it (root; it drops to the app user)."""
-    command = shlex.join([f"{ROOT}/bin/manage", *args])
-    result = host.run(f"{command} <<'EOF'\n{stdin}\nEOF" if stdin else command)
-    assert result.rc == 0, f"manage {' '.join(args)}: {result.stdout}{result.stderr}"
-    return result.stdout
-
-
-def shell(host, code: str) -> str:
-    """The last line a Python snippet prints in the project's Django shell."""
-    return manage(host, "shell", "--command", code).strip().splitlines()[-1]
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +61,7 @@ def media_urls(page: bytes) -> list[str]:
 
 def test_the_project_is_deployed_as_its_authors_publish_it(host):
     """Every file of the archive is on the controller and in the serving release unchanged."""
-    archive = next(FIXTURES.glob("bakerydemo-*.tar.gz"))
-    checked = 0
-    with tarfile.open(archive) as tar:
-        for member in tar.getmembers():
-            if not member.isfile():
-                continue
-            published = tar.extractfile(member).read()
-            assert (PROJECT.parent / member.name).read_bytes() == published, member.name
-            checked += 1
-    assert checked > 100
+    assert assert_unpacked_as_published("bakerydemo") > 100
     settings = "bakerydemo/settings/production.py"
     on_host = host.check_output(f"sha256sum {ROOT}/current/code/{settings}").split()[0]
     assert on_host == hashlib.sha256((PROJECT / settings).read_bytes()).hexdigest()

@@ -65,7 +65,7 @@ BAD_EXTRA_VARS = [
     ({"wharf_django_silenced_checks": ["everything"]}, "wharf_django_silenced_checks"),
     ({"wharf_processes_list": [{"name": "mailer", "count": "lots"}]}, "wharf_processes_list[0]"),
     (
-        {"wharf_processes_schedules": [{"name": "x", "command": "x", "on_calendar": "tuesday-ish"}]},
+        {"wharf_processes_schedules": [{"name": "x", "command": "x", "on_calendar": "tue-ish"}]},
         "wharf_processes_schedules",
     ),
     ({"wharf_redis_url": "amqp://guest@localhost//"}, "wharf_redis_url"),

@@ -56,7 +56,7 @@ def test_worker_and_beat_run_as_the_app_user_in_the_serving_release(host):
         assert unit_property(host, unit, "ActiveState") == "active", unit
         pid = unit_property(host, unit, "MainPID")
         # sh handed over to the program: the stop signal reaches Celery itself.
-        assert "celery" in host.check_output(f"cat /proc/{pid}/cmdline | tr '\\0' ' '"), unit
+        assert host.check_output(f"cat /proc/{pid}/comm") == "celery", unit
         assert host.check_output(f"stat -c %U /proc/{pid}") == APP
         assert host.check_output(f"readlink -f /proc/{pid}/cwd").startswith(serving)
     assert unit_property(host, f"wharf-{APP}-processes.target", "UnitFileState") == "enabled"
@@ -82,8 +82,10 @@ def test_a_killed_worker_is_restarted_and_a_job_queued_meanwhile_runs(site, host
     host.run_test(f"kill -9 {before}")
     post_id, expected = create_post(site, host)
     wait_for(
-        lambda: int(unit_property(host, WORKER, "NRestarts")) > restarts
-        and unit_property(host, WORKER, "ActiveState") == "active",
+        lambda: (
+            int(unit_property(host, WORKER, "NRestarts")) > restarts
+            and unit_property(host, WORKER, "ActiveState") == "active"
+        ),
         30,
         "systemd restarting the worker",
     )

@@ -145,12 +145,26 @@ def restart(units: list[str]) -> None:
         raise Failed(f"systemctl restart {' '.join(units)} failed: {answer.stderr.strip()}")
 
 
+def unit_property(unit: str, name: str) -> str:
+    return run(["systemctl", "show", "--value", f"--property={name}", unit]).stdout.strip()
+
+
 def restart_workers(units: list[str]) -> str:
-    """Queue a restart of the units that exist (a site may have none); what it could not."""
-    show = ["systemctl", "show", "--property=LoadState", "--value"]
-    present = [unit for unit in units if run([*show, unit]).stdout.strip() == "loaded"]
+    """Queue a restart of the units that exist (a site may have none); what it could not.
+
+    A unit that failed its start limit (a worker that crashed on the previous
+    release) would refuse the restart: it and the units that are its parts
+    (a target's processes) are reset first."""
+    show = ["systemctl", "show", "--value"]
+    present = [
+        u for u in units if run([*show, "--property=LoadState", u]).stdout.strip() == "loaded"
+    ]
     if not present:
         return ""
+    parts = [
+        part for u in present for part in run([*show, "--property=ConsistsOf", u]).stdout.split()
+    ]
+    run(["systemctl", "reset-failed", *present, *parts])
     answer = run(["systemctl", "restart", "--no-block", *present])
     if answer.returncode != 0:
         return f" Restarting {' '.join(present)} failed: {answer.stderr.strip()}"
