@@ -34,6 +34,7 @@ def test_procfile_processes_become_units_and_web_is_left_to_gunicorn():
         "simple": True,
     }
     assert answer["release"] == "python manage.py migrate"
+    assert answer["release_from_procfile"] is True
 
 
 def test_inventory_changes_counts_and_timeouts_adds_and_turns_off():
@@ -68,7 +69,14 @@ def test_no_procfile_means_the_inventory_alone():
         ],
         "instances": ["rq@1"],
         "release": "",
+        "release_from_procfile": False,
     }
+
+
+def test_an_inventory_release_command_runs_in_the_project_directory():
+    answer = run(COOKIECUTTER, [{"name": "release", "command": "python manage.py reindex"}])
+    assert answer["release"] == "python manage.py reindex"
+    assert answer["release_from_procfile"] is False
 
 
 def test_release_can_be_turned_off():

@@ -9,7 +9,7 @@ known name replaces fields of the Procfile's, a new name adds a process, and
     {"processes": [{"name", "command", "count", "stop_timeout", "from_procfile",
                     "run", "simple"}, ...],
      "instances": ["worker@1", "worker@2", ...],
-     "release": "the release command, or ''"}
+     "release": "the release command, or ''", "release_from_procfile": bool}
 
 `run` is the line sh runs for it: a simple command (no pipes, lists or
 substitutions) as `exec`, after its leading variable assignments, so the
@@ -124,7 +124,7 @@ def wharf_processes(
         merged.update({key: value for key, value in entry.items() if key != "name"})
         merged["own_command"] = "command" in entry
         merged["where"] = where
-    release = ""
+    release, release_from_procfile = "", False
     processes = []
     for name, entry in entries.items():
         command = str(entry.get("command") or "").strip()
@@ -136,6 +136,7 @@ def wharf_processes(
             raise AnsibleFilterError(f"{entry['where']}: the command must be one line")
         if name == RELEASE:
             release = command if _count(entry, entry["where"]) else ""
+            release_from_procfile = name in commands and not entry.get("own_command")
             continue
         count = _count(entry, entry["where"])
         if count:
@@ -147,7 +148,12 @@ def wharf_processes(
                  "run": run, "simple": simple}
             )  # fmt: skip
     instances = [f"{p['name']}@{n}" for p in processes for n in range(1, p["count"] + 1)]
-    return {"processes": processes, "instances": instances, "release": release}
+    return {
+        "processes": processes,
+        "instances": instances,
+        "release": release,
+        "release_from_procfile": release_from_procfile,
+    }
 
 
 class FilterModule:

@@ -70,11 +70,18 @@ def test_the_inventorys_superuser_signs_in(site):
 
 
 def test_the_release_steps_ran_once_after_the_migrations(host):
-    journal = host.check_output(f"journalctl --unit wharf-{APP}-release --no-pager")
-    assert "Reindexing" in journal or "reindex" in journal.lower(), journal[-2000:]
+    """The inventory's release command is in the serving release and ran to success
+    (its output went to the deploy's log)."""
+    command = host.check_output(f"cat {ROOT}/current/processes/release")
+    assert "remove_stale_contenttypes --no-input && python manage.py reindex --lazy" in command
+    journal = host.check_output(f"journalctl --unit wharf-{APP}-release --no-pager -o cat")
+    assert journal.splitlines()[-1].endswith("Deactivated successfully."), journal[-1000:]
 
 
-def test_a_job_enqueued_through_the_api_is_run_by_the_rq_worker(host, site):
+def test_a_job_enqueued_through_the_api_is_run_by_the_rq_worker(host):
+    # An API client: a token, no browser session (whose cookie would make
+    # NetBox ask for a CSRF token).
+    site = Site(host, session="api")
     assert unit_property(host, WORKER, "ActiveState") == "active"
     token = secrets.token_hex(20)
     shell(
