@@ -236,3 +236,17 @@ def test_bakerydemo_needing_python_3_12_is_refused_on_debian_12(host, tmp_path):
         "wharf_gunicorn_wsgi_app": "bakerydemo.wsgi:application",
     }
     assert_python_refused(host, extra, "needsPython>=3.12,<4(.python-version'3.12'in")
+
+
+def test_a_procfile_process_without_a_command_is_refused_before_any_change(host, tmp_path):
+    if host.backend.get_hostname() != molecule_hosts()[0]:
+        return  # one refusal is enough
+    source = build(tmp_path / "app", "1.0.0")
+    procfile = source / "Procfile"
+    procfile.write_text(procfile.read_text() + "mailer:\n")
+    extra = {"wharf_django_local_path": str(source), "wharf_processes_procfile": "Procfile"}
+    result = run_playbook("--limit", molecule_hosts()[0], "-e", json.dumps(extra))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "Procfileline7:theprocessmailerhasnocommand" in flat(output), output[-3000:]
+    assert_refused_before_any_change(output, "Procfile")
