@@ -155,15 +155,10 @@ def restart_workers(units: list[str]) -> str:
     A unit that failed its start limit (a worker that crashed on the previous
     release) would refuse the restart: it and the units that are its parts
     (a target's processes) are reset first."""
-    show = ["systemctl", "show", "--value"]
-    present = [
-        u for u in units if run([*show, "--property=LoadState", u]).stdout.strip() == "loaded"
-    ]
+    present = [unit for unit in units if unit_property(unit, "LoadState") == "loaded"]
     if not present:
         return ""
-    parts = [
-        part for u in present for part in run([*show, "--property=ConsistsOf", u]).stdout.split()
-    ]
+    parts = [part for unit in present for part in unit_property(unit, "ConsistsOf").split()]
     run(["systemctl", "reset-failed", *present, *parts])
     answer = run(["systemctl", "restart", "--no-block", *present])
     if answer.returncode != 0:
