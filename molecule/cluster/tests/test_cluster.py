@@ -17,7 +17,6 @@ import shlex
 import time
 
 import pytest
-import testinfra
 import wharf_verifier as shared
 from wharf_verifier import rollout
 from wharf_verifier.rollout import assert_no_failed_requests, build, deploy, flat, report
@@ -54,14 +53,7 @@ class Migration(migrations.Migration):
 
 # --- helpers ----------------------------------------------------------------
 
-_NODES: dict[str, object] = {}
-
-
-def node(name: str):
-    """Any host of the scenario, reached with `podman exec`."""
-    if name not in _NODES:
-        _NODES[name] = testinfra.get_host(f"podman://{name}")
-    return _NODES[name]
+node = shared.connect  # any host of the scenario
 
 
 def address(name: str) -> str:

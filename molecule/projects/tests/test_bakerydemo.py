@@ -16,8 +16,7 @@ import shlex
 import shutil
 
 import pytest
-import testinfra
-from wharf_verifier import ROOT, Site, make_png, molecule_hosts, post_form
+from wharf_verifier import ROOT, Site, connect, make_png, molecule_hosts, post_form
 from wharf_verifier.projects import (
     EPHEMERAL,
     PROJECTS,
@@ -41,7 +40,7 @@ MARKER = "<!-- a second commit of bakerydemo -->"
 @pytest.fixture(scope="module")
 def demo_data() -> None:
     """The project's own demo data, loaded once (its command is not idempotent)."""
-    host = testinfra.get_host(f"podman://{molecule_hosts()[0]}")
+    host = connect(molecule_hosts()[0])
     loaded = shell(
         host, "from wagtail.models import Page; print(Page.objects.filter(slug='breads').exists())"
     )
