@@ -4,11 +4,11 @@
     scripts/molecule_lanes.py default,s3,projects cluster,release,whitenoise,acme
 
 Each argument is a lane: its scenarios run one after another
-(`molecule test -s <scenario>`), and the lanes run side by side. Much of a
-scenario's time is waiting (package downloads, health checks, the release
-tests' constant-rate load, reboots), so two lanes share two cores well;
-the scenarios share nothing (own containers, networks, published ports and
-Molecule directories).
+(`molecule test -s <scenario>`), and the lanes run side by side, each
+filling the other's waits (health checks, reboots, the release tests'
+load); the scenarios are mostly CPU-bound, so the suite takes about the sum
+of their times alone (docs/testing.md). They share nothing (own
+containers, networks, published ports and Molecule directories).
 
 Each scenario's output goes to .cache/molecule-logs/<scenario>.log. When a
 scenario ends its time is printed, with the end of its log when it passed

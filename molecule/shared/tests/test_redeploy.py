@@ -1,39 +1,34 @@
-"""A second deploy of the converged hosts, at -v, and a reboot of every host.
+"""A second deploy of the converged hosts, at -v.
 
 This is the scenario's idempotence check (its molecule.yml leaves Molecule's
 own out): the deploy goes through every role (`wharf_fast_path: false`) and
 changes nothing on either host. The same run is the secrets test's: the
 scenario's real secrets are canaries that appear neither in its output nor
 anywhere on the hosts but the environment file (0640 root:app). An upload
-made before it survives it and the reboot that follows, and the modules that
-run after this one check the restarted hosts.
+made before it survives it.
 
 It runs first (conftest.py orders the modules), on the hosts as converge left
 them. Its tests take every host in turn rather than testinfra's `host`
 parameter, which pytest would group by host across the module (one host's
-upload checked before the other's was made, and before the reboot). The
+upload checked before the other's was made, or before the deploy). The
 canaries reach the host on stdin into a 0600 file under /root, so the search
 itself never puts a secret on a command line.
 """
 
 import os
-import random
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from wharf_verifier import (
     APP,
     ROOT,
-    Site,
+    assert_upload_kept,
     connect,
-    find_avatar,
-    make_png,
+    keep_an_upload,
     molecule_hosts,
     recap,
     run_playbook,
-    upload_avatar,
 )
 
 EPHEMERAL = Path(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"))
@@ -71,11 +66,7 @@ def redeploy() -> subprocess.CompletedProcess:
 
 def test_upload_before_redeploy():
     for name in molecule_hosts():
-        host = connect(name)
-        seed = random.randrange(1, 1 << 16)
-        digest = make_png(host, "/tmp/wharf-keep.png", seed)
-        assert upload_avatar(Site(host), f"keeper-{seed}", "/tmp/wharf-keep.png").status == 302
-        UPLOADS[name] = (find_avatar(host, digest), digest)
+        UPLOADS[name] = keep_an_upload(connect(name))
 
 
 def test_redeploy_changes_nothing(redeploy):
@@ -84,6 +75,12 @@ def test_redeploy_changes_nothing(redeploy):
         counts = recap(redeploy.stdout, name)
         assert counts["failed"] == 0
         assert counts["changed"] == 0, f"{name}: the second deploy changed {counts['changed']}"
+
+
+def test_upload_survives_the_redeploy(redeploy):
+    for name in molecule_hosts():
+        assert name in UPLOADS, f"the upload step did not run for {name}"
+        assert_upload_kept(connect(name), *UPLOADS[name])
 
 
 def test_play_output_at_verbose_shows_no_secret(redeploy):
@@ -115,40 +112,3 @@ def test_environment_file_holds_the_secrets_privately(redeploy):
         assert env_file.mode == 0o640 and env_file.user == "root" and env_file.group == APP
         for secret in scenario_secrets():
             assert secret in env_file.content_string
-
-
-def test_reboot_every_host(redeploy):
-    started = time.monotonic()
-    subprocess.run(["podman", "restart", "--time", "30", *molecule_hosts()], check=True)
-    for name in molecule_hosts():
-        state = subprocess.run(
-            ["podman", "exec", name, "systemctl", "is-system-running", "--wait"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        ).stdout.strip()
-        assert state == "running", f"{name} booted into state {state!r}"
-    assert time.monotonic() - started < 120
-
-
-def test_upload_survives_and_site_comes_back():
-    for name in molecule_hosts():
-        assert name in UPLOADS, f"the upload step did not run for {name}"
-        path, digest = UPLOADS[name]
-        host = connect(name)
-        site = Site(host)
-
-        deadline = time.monotonic() + 60
-        status = 0
-        while time.monotonic() < deadline:
-            status = site.get("/healthz").status
-            if status == 200:
-                break
-            time.sleep(1)
-        assert status == 200, f"{name}: the site did not answer within 60 s of the restart"
-
-        assert host.check_output(f"sha256sum {path}").split()[0] == digest
-        served = site.get(path.replace(f"{ROOT}/shared/media/", "/media/"))
-        assert served.status == 200
-        assert served.sha256 == digest

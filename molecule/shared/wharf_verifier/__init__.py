@@ -301,6 +301,22 @@ def find_avatar(host, digest: str) -> str:
     return matches[0]
 
 
+def keep_an_upload(host) -> tuple[str, str]:
+    """Upload a new avatar through the site; its path on the host and its sha256."""
+    seed = int.from_bytes(os.urandom(2), "big")
+    digest = make_png(host, "/tmp/wharf-keep.png", seed)
+    assert upload_avatar(Site(host), f"keeper-{seed}", "/tmp/wharf-keep.png").status == 302
+    return find_avatar(host, digest), digest
+
+
+def assert_upload_kept(host, path: str, digest: str) -> None:
+    """The upload's bytes are on the host's disk and nginx serves them."""
+    assert host.check_output(f"sha256sum {path}").split()[0] == digest
+    served = Site(host).get(path.replace(f"{ROOT}/shared/media/", "/media/"))
+    assert served.status == 200
+    assert served.sha256 == digest
+
+
 # --- running the deploy playbook from the controller ----------------------
 
 
