@@ -302,9 +302,13 @@ def find_avatar(host, digest: str) -> str:
 
 
 def keep_an_upload(host) -> tuple[str, str]:
-    """Upload a new avatar through the site; its path on the host and its sha256."""
+    """Upload a new avatar through the site; its path on the host and its sha256.
+
+    Random pixels: no other upload on the host has the same bytes (a seed
+    alone gives one of only 65,536 images), so find_avatar finds this one.
+    """
     seed = int.from_bytes(os.urandom(2), "big")
-    digest = make_png(host, "/tmp/wharf-keep.png", seed)
+    digest = make_png(host, "/tmp/wharf-keep.png", seed, noise=True)
     assert upload_avatar(Site(host), f"keeper-{seed}", "/tmp/wharf-keep.png").status == 302
     return find_avatar(host, digest), digest
 
