@@ -20,6 +20,13 @@ def test_fast_path_skips_only_what_has_not_changed(host, tmp_path):
     assert first.returncode == 0, first.stdout[-3000:]
     assert host.file(f"{ROOT}/converged.json").mode == 0o600
 
+    # A run refused for bad input changed nothing and leaves no mark to
+    # converge the host again: the next run with the recorded inputs skips.
+    refused = run_playbook(*FAST, *limit, "-e", '{"wharf_gunicorn_workers": 0}')
+    assert refused.returncode != 0
+    assert "wharf_gunicorn_workers" in refused.stdout + refused.stderr
+    assert not host.file(f"{ROOT}/converged.json.pending").exists
+
     again = run_playbook(*FAST, *limit)
     assert again.returncode == 0, again.stdout[-3000:]
     counts = recap(again.stdout, name)
