@@ -270,8 +270,11 @@ def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_fac
     quick = json.dumps({"wharf_django_health_timeout": 10})
 
     # Pages and assets only: v4's own /healthz answers 503 while it is live.
+    # A code deploy (--tags django): the shorter health timeout changes no
+    # provisioning, so the rest of the host is not converged again for it.
     paths = [path for path in load_paths(site) if path != "/healthz"]
-    result, counts = under_load(paths, lambda: deploy(source, "-e", quick), capsys)
+    code_deploy = ("-e", quick, "--tags", "django")
+    result, counts = under_load(paths, lambda: deploy(source, *code_deploy), capsys)
     output = flat(result.stdout + result.stderr)
     assert result.returncode != 0
     assert "failedaftertheswitch" in output
@@ -438,7 +441,9 @@ def test_a_project_locked_with_uv_deploys_its_lock_without_dev_groups(
     worker_before = host.check_output(f"systemctl show -p MainPID --value {worker}")
     code = QUEUE_JOBS.format(count=60, marker="before-v7")
     host.run_expect([0], f"{ROOT}/bin/manage shell -c {shlex.quote(code)}")
-    result, counts = under_load(load_paths(site), lambda: deploy(v7, "-e", locked), capsys)
+    # A code deploy (--tags django): the lock file is the application's alone.
+    code_deploy = ("-e", locked, "--tags", "django")
+    result, counts = under_load(load_paths(site), lambda: deploy(v7, *code_deploy), capsys)
     assert result.returncode == 0, result.stdout[-4000:]
     assert_no_failed_requests(counts)
     assert version(site) == "7.0.0"
