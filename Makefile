@@ -24,7 +24,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_ROLES_PATH := $(CURDIR)/roles
 
-.PHONY: help deploy destroy onboard test lint unit molecule bench bench-cluster host-tools images image-local venv clean
+.PHONY: help deploy destroy onboard test lint unit molecule bench bench-cluster host-tools images image-bookworm image-trixie image-local venv clean
 
 help:
 	@echo "make deploy    create the local host (podman) and deploy to it: https://localhost:8443/"
@@ -48,7 +48,12 @@ onboard: venv
 	@test -n "$(PROJECT)" || { echo "make onboard: set PROJECT=<the project's directory>" >&2; exit 2; }
 	$(BIN)/python scripts/project_inventory.py "$(PROJECT)" $(if $(NAME),--name "$(NAME)")
 
-test: lint unit molecule
+# The host tools first (one apt run), then the lint, the app's unit tests and
+# the two base images side by side (debootstrap mostly waits on the mirror
+# and the disk while the linters use the CPU), then the scenarios.
+test: host-tools
+	$(MAKE) --no-print-directory -j 4 --output-sync=target lint unit images
+	$(MAKE) --no-print-directory molecule
 
 lint: venv
 	@echo '== lint: yamllint, ansible-lint, ruff, conventions'
@@ -79,9 +84,10 @@ image-local: host-tools
 	@[[ -n "$(SUITE_$(DEBIAN))" ]] || { echo "DEBIAN must be 12 or 13 (got $(DEBIAN))" >&2; exit 2; }
 	scripts/build-base-image.sh $(SUITE_$(DEBIAN))
 
-images: host-tools
-	scripts/build-base-image.sh bookworm
-	scripts/build-base-image.sh trixie
+images: image-bookworm image-trixie
+
+image-bookworm image-trixie: host-tools
+	scripts/build-base-image.sh $(@:image-%=%)
 
 venv: $(VENV)/.installed
 
