@@ -12,7 +12,7 @@ APP_VENV := app/.venv
 # (scripts/molecule_lanes.py), balanced by the times in bench/results/suite.md.
 # Every scenario is in one lane (tests/test_conventions.py checks);
 # `make molecule LANES=default` runs one.
-LANES ?= default,netbox,whitenoise,acme cluster,release,s3,projects
+LANES ?= default,release,projects cluster,netbox,s3,whitenoise
 # `make deploy`: the local host's Debian (12 or 13; `make destroy` before
 # switching) and the inventory it deploys (docs/your-project.md).
 DEBIAN ?= 12

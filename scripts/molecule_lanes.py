@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run Molecule scenarios in lanes that go at once; report each scenario as it ends.
 
-    scripts/molecule_lanes.py default,s3,projects cluster,release,whitenoise,acme
+    scripts/molecule_lanes.py default,release,projects cluster,netbox,s3,whitenoise
 
 Each argument is a lane: its scenarios run one after another
 (`molecule test -s <scenario>`), and the lanes run side by side, each

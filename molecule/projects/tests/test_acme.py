@@ -1,8 +1,9 @@
-"""A certificate from a real ACME server, and a renewal while nginx serves.
+"""bakerydemo's certificate from a real ACME server, and a renewal while nginx serves.
 
-pebble (started by prepare.yml) plays Let's Encrypt: it validates
-acme.wharf.test over http-01 by fetching the token from nginx on port 80.
-Requests go to the host's own nginx; curl trusts pebble's root for them.
+pebble (started by ../shared/pebble.yml) plays Let's Encrypt: it validated
+bakery.test over http-01 on the first deploy, fetching the token from nginx
+on port 80. Requests go to the host's own nginx; curl trusts pebble's root
+for them.
 """
 
 import shlex
@@ -11,11 +12,12 @@ import time
 import pytest
 import wharf_verifier as shared
 
-DOMAIN = "acme.wharf.test"
+DOMAIN = "bakery.test"  # wharf_certbot_domains
 ROOT_CA = "/tmp/pebble-root.pem"
-LIVE = "/etc/letsencrypt/live/wharfdemo"
-TLS_DIR = "/etc/wharf/tls/wharfdemo"
-RENEWAL_CONF = "/etc/letsencrypt/renewal/wharfdemo.conf"
+LIVE = f"/etc/letsencrypt/live/{shared.APP}"
+TLS_DIR = f"/etc/wharf/tls/{shared.APP}"
+RENEWAL_CONF = f"/etc/letsencrypt/renewal/{shared.APP}.conf"
+HEALTH = "/.wharf/health"  # Wharf's own answer, whatever the project serves
 
 
 @pytest.fixture
@@ -49,7 +51,7 @@ def test_site_serves_the_acme_certificate(host, site):
     certificate = served_certificate(host)
     assert "Pebble Intermediate CA" in certificate["issuer"], certificate
     assert f"DNS:{DOMAIN}" in certificate["names"]
-    response = site.get("/healthz", "--cacert", ROOT_CA)
+    response = site.get(HEALTH, "--cacert", ROOT_CA)
     assert response.status == 200, "certificate does not verify against pebble's root"
     assert response.count("Strict-Transport-Security") == 1
 
@@ -74,7 +76,7 @@ def test_renewal_through_certbot_service_while_nginx_serves(host, site):
     # A bounded load: 400 fresh TLS connections, 25 ms apart (about 15 s).
     load = (
         f"for i in $(seq 400); do curl -s -o /dev/null -w '%{{http_code}}\\n'"
-        f" --connect-to ::127.0.0.1: --cacert {ROOT_CA} https://{DOMAIN}/healthz; sleep 0.025;"
+        f" --connect-to ::127.0.0.1: --cacert {ROOT_CA} https://{DOMAIN}{HEALTH}; sleep 0.025;"
         " done > /tmp/acme-load 2>&1; touch /tmp/acme-load.done"
     )
     host.run("rm -f /tmp/acme-load /tmp/acme-load.done")

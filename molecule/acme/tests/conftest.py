@@ -1,3 +1,0 @@
-"""This scenario's tests use the shared verifier helpers."""
-
-from wharf_verifier import host  # noqa: F401
