@@ -2,7 +2,8 @@
 
 systemctl and curl are stand-ins on PATH: systemctl logs its arguments, curl
 answers for the release `current` names, 200 with its version when the
-release holds a file `healthy`, else 503.
+release holds a file `healthy` and the serving environment does not say
+BROKEN, else 503.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import release
 
 FAKE_CURL = """#!/usr/bin/env python3
 import json, os, pathlib
-current = pathlib.Path(os.environ["FAKE_ROOT"]) / "current"
+root = pathlib.Path(os.environ["FAKE_ROOT"])
+current = root / "current"
+environment = root / "shared" / "app.env"
+broken = environment.exists() and "BROKEN" in environment.read_text()
 if (current / "redirects").exists():
     print("<a href=/healthz/>moved</a>\\n301 https://localhost/healthz/", end="")
-elif (current / "healthy").exists():
+elif (current / "healthy").exists() and not broken:
     version = json.loads((current / "release.json").read_text())["version"]
     print(json.dumps({"version": version}) + "\\n200", end="")
 else:
@@ -68,6 +72,7 @@ workers = ["wharf-demo-processes.target"]
 keep = 2
 static_pool = "{tmp_path}/shared/static"
 legacy_paths = ["{tmp_path}/code"]
+environment = "{tmp_path}/shared/app.env"
 
 [health]
 url = "https://localhost/healthz"
@@ -228,3 +233,74 @@ def test_check_waits_for_the_serving_release(root, capsys):
 def test_bad_usage_prints_the_usage(root, capsys):
     assert release.main([str(root / "bin" / "release"), "switch"]) == release.USAGE
     assert "release activate" in capsys.readouterr().err
+
+
+# --- the environment the deploy checked (shared/app.env.next) ------------------
+
+
+def environments(root: Path, serving: str | None, checked: str) -> tuple[Path, Path]:
+    shared = root / "shared"
+    if serving is not None:
+        (shared / "app.env").write_text(serving)
+    (shared / "app.env.next").write_text(checked)
+    return shared / "app.env", shared / "app.env.next"
+
+
+def test_a_new_environment_goes_live_with_the_release(root, capsys):
+    (root / "current").symlink_to(make_release(root, "20260101T000000Z-1.0.0", "1.0.0"))
+    stage(root, make_release(root, "20260102T000000Z-2.0.0", "2.0.0"))
+    serving, checked = environments(root, "SECRET=old\n", "SECRET=new\n")
+
+    assert run(root, "activate", capsys=capsys)[0] == release.SERVES
+    assert serving.read_text() == "SECRET=new\n"
+    assert stat.S_IMODE(serving.stat().st_mode) == 0o640
+    # Left where the deploy wrote it: the next run's template finds it unchanged.
+    assert checked.read_text() == "SECRET=new\n"
+    assert not (root / "shared" / "app.env.previous").exists()
+
+
+def test_a_release_reverted_puts_the_serving_environment_back(root, capsys):
+    serving_release = make_release(root, "20260101T000000Z-1.0.0", "1.0.0")
+    (root / "current").symlink_to(serving_release)
+    stage(root, make_release(root, "20260102T000000Z-2.0.0", "2.0.0", healthy=False))
+    serving, checked = environments(root, "SECRET=old\n", "SECRET=new\n")
+
+    code, answer = run(root, "activate", capsys=capsys)
+
+    assert (code, answer["serving"]) == (release.REVERTED, serving_release.name)
+    assert "with its new environment failed after the switch" in answer["msg"]
+    assert "again with the previous environment and it is serving" in answer["msg"]
+    assert serving.read_text() == "SECRET=old\n" and checked.read_text() == "SECRET=new\n"
+    assert not (root / "shared" / "app.env.previous").exists()
+
+
+def test_an_environment_alone_that_fails_is_put_back(root, capsys):
+    """The same release restarted into a new environment that breaks it: the
+    serving environment comes back and the release serves again."""
+    serving_release = make_release(root, "20260101T000000Z-1.0.0", "1.0.0")
+    (root / "current").symlink_to(serving_release)
+    stage(root, serving_release)
+    serving, _ = environments(root, "SECRET=old\n", "SECRET=new\nBROKEN=1\n")
+
+    code, answer = run(root, "activate", capsys=capsys)
+
+    assert (code, answer["serving"]) == (release.REVERTED, serving_release.name)
+    assert serving.read_text() == "SECRET=old\n" and serving_release.exists()
+    assert (root / "systemctl.log").read_text().count("restart gunicorn-demo.service") == 2
+
+
+def test_a_first_release_that_never_serves_leaves_no_environment(root, capsys):
+    stage(root, make_release(root, "20260101T000000Z-1.0.0", "1.0.0", healthy=False))
+    serving, _ = environments(root, None, "SECRET=new\n")
+
+    assert run(root, "activate", capsys=capsys)[0] == release.DOWN
+    assert not serving.exists()
+
+
+def test_a_rollback_keeps_the_serving_environment(root, capsys):
+    older = make_release(root, "20260101T000000Z-1.0.0", "1.0.0")
+    (root / "current").symlink_to(make_release(root, "20260102T000000Z-2.0.0", "2.0.0"))
+    serving, _ = environments(root, "SECRET=serving\n", "SECRET=refused-earlier\n")
+
+    assert run(root, "activate", str(older), capsys=capsys)[0] == release.SERVES
+    assert serving.read_text() == "SECRET=serving\n"

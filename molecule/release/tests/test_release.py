@@ -155,9 +155,9 @@ def test_v2_with_a_migration_deploys_without_a_failed_request(host, site, tmp_pa
     # A browser still holding v1's page gets v1's stylesheet.
     assert site.get(STATE["v1_css"]).status == 200
     assert site.get(new_css).status == 200
-    # The pending migration was applied once, after a dump.
-    dumps = host.check_output(f"ls /var/backups/wharf/{APP}/pre-migrate/")
-    assert current_release(host) + ".pgdump" in dumps.split()
+    # The pending migration was applied once, after a dump only root reads.
+    dump = host.file(f"/var/backups/wharf/{APP}/pre-migrate/{current_release(host)}.pgdump")
+    assert dump.exists and (dump.user, dump.mode) == ("root", 0o600)
     assert "[X] 0005_announcement" in host.check_output(
         f"sudo -u {APP} {ROOT}/bin/manage showmigrations gallery"
     )
@@ -259,7 +259,9 @@ def test_after_a_failed_run_the_recorded_inputs_converge_the_host_again(host, si
 
 
 def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_factory, capsys):
-    """v4 starts and serves pages, but its /healthz says the database is down."""
+    """v4 starts and serves pages, but its /healthz says the database is down.
+    It comes with a new environment variable: the environment goes back with
+    the release, so backups, restarts and reboots keep the serving one."""
     source = build(tmp_path_factory.mktemp("v4") / "app", "4.0.0", base=STATE["v2_source"])
     views = source / "gallery" / "views.py"
     healthy = "    try:\n        with connection.cursor() as cursor:"
@@ -267,7 +269,9 @@ def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_fac
     broken = healthy.replace("try:", 'try:\n        raise DatabaseError("v4")')
     views.write_text(views.read_text().replace(healthy, broken))
     before = current_release(host)
-    quick = json.dumps({"wharf_django_health_timeout": 10})
+    quick = json.dumps(
+        {"wharf_django_health_timeout": 10, "wharf_django_extra_env": {"WHARF_V4_ONLY": "v4"}}
+    )
 
     # Pages and assets only: v4's own /healthz answers 503 while it is live.
     # A code deploy (--tags django): the shorter health timeout changes no
@@ -278,13 +282,16 @@ def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_fac
     output = flat(result.stdout + result.stderr)
     assert result.returncode != 0
     assert "failedaftertheswitch" in output
-    assert f"currentpointsat{before}againanditisservingandhealthy" in output
+    put_back = f"currentpointsat{before}againwiththepreviousenvironmentanditisservingandhealthy"
+    assert put_back in output
     assert_no_failed_requests(counts)
     assert current_release(host) == before
     assert version(site) == "2.0.0"
     # The release that failed is gone, so a later rollback cannot pick it.
     assert "-4.0.0" not in host.check_output(f"ls {ROOT}/releases")
     assert_media_intact(host, site)
+    assert_serving_environment_kept(host, site, "WHARF_V4_ONLY")
+    assert not host.file(f"{ROOT}/shared/app.env.previous").exists
 
 
 def test_rollback_refuses_migrations_the_target_does_not_know(host, site):
@@ -507,8 +514,9 @@ def test_backup_then_restore_brings_back_rows_and_bytes(host, site, tmp_path_fac
     host.run_expect([0], f"rm -rf /var/backups/wharf/{APP}/runs/*")
     assert site.get(STATE["avatar"][0].replace(f"{ROOT}/shared/media/", "/media/")).status == 404
 
+    # Named with a trailing slash, as a shell completes a directory: still that run.
     result = run_playbook(
-        "-e", json.dumps({"wharf_backup_restore_from": str(run)}), playbook="restore.yml"
+        "-e", json.dumps({"wharf_backup_restore_from": f"{run}/"}), playbook="restore.yml"
     )
     assert result.returncode == 0, result.stdout[-4000:]
     assert snapshot(host) == before

@@ -11,14 +11,18 @@ Runs as root; the deploy and rollback playbooks call it once per host.
     release check           wait until the serving release answers (restore.yml)
 
 Activating points `current` at the release (one rename(2): at every instant
-it names the old or the new release), restarts the application units
+it names the old or the new release), puts the environment the deploy
+checked (shared/app.env.next) in place of the serving one when it differs,
+keeping the serving one to put back, restarts the application units
 (behind systemd's socket, connections wait in its queue meanwhile) and asks
 the site for its health and the release's version until it answers or the
-timeout passes. If it does not, the previous release is put back, restarted
-and checked in the same way. Once a release serves, the site's other
-processes (workers, schedulers: the `workers` units) are restarted onto it
-without waiting for them: each finishes the job in hand first, within its
-unit's stop timeout, so the web switch never waits on a long task.
+timeout passes. If it does not, the previous release and environment are
+put back, restarted and checked in the same way: a release that fails
+leaves the site as it was, environment included. Once a release serves,
+the site's other processes (workers, schedulers: the `workers` units) are
+restarted onto it without waiting for them: each finishes the job in hand
+first, within its unit's stop timeout, so the web switch never waits on a
+long task.
 
 It prints one JSON line, {"changed": ..., "serving": ..., "msg": ...}, and
 exits 0 when the release serves, 3 when it failed and the previous release
@@ -61,6 +65,7 @@ class Settings:
     health_timeout: int
     health_expect_version: bool
     health_settings: str
+    environment: str = ""
 
     @property
     def releases(self) -> Path:
@@ -77,6 +82,14 @@ class Settings:
     @property
     def venvs(self) -> Path:
         return self.root / "venvs"
+
+    @property
+    def environment_next(self) -> Path:
+        return Path(self.environment + ".next")
+
+    @property
+    def environment_previous(self) -> Path:
+        return Path(self.environment + ".previous")
 
 
 class Failed(Exception):
@@ -98,6 +111,7 @@ def load_settings(path: Path) -> Settings:
         health_timeout=int(data["health"]["timeout"]),
         health_expect_version=bool(data["health"]["expect_version"]),
         health_settings=data["health"]["settings"],
+        environment=data.get("environment", ""),
     )
 
 
@@ -128,6 +142,49 @@ def version_of(release: str) -> str:
     except (OSError, ValueError, KeyError) as error:
         reason = f"no readable release.json: {error}"
         raise Failed(f"{release} is not a finished release ({reason})") from None
+
+
+# --- the environment ---------------------------------------------------------
+
+
+def same_bytes(one: Path, other: Path) -> bool:
+    try:
+        return one.read_bytes() == other.read_bytes()
+    except FileNotFoundError:
+        return False
+
+
+def install_environment(settings: Settings) -> bool:
+    """Put the checked environment in place of the serving one, keeping that
+    one beside it to put back; whether anything changed.
+
+    The checked file stays where the deploy wrote it, so the next deploy with
+    the same inventory finds it unchanged."""
+    if not settings.environment:
+        return False
+    serving, checked = Path(settings.environment), settings.environment_next
+    if not checked.exists() or same_bytes(checked, serving):
+        return False
+    previous = settings.environment_previous
+    previous.unlink(missing_ok=True)
+    if serving.exists():
+        os.link(serving, previous)
+    temporary = serving.with_name(f".{serving.name}.new")
+    temporary.unlink(missing_ok=True)
+    shutil.copyfile(checked, temporary)
+    os.chown(temporary, 0, grp.getgrnam(settings.group).gr_gid)
+    os.chmod(temporary, 0o640)
+    os.replace(temporary, serving)
+    return True
+
+
+def restore_environment(settings: Settings) -> None:
+    """Put back the environment install_environment replaced (none, on a first deploy)."""
+    previous = settings.environment_previous
+    if previous.exists():
+        os.replace(previous, settings.environment)
+    else:
+        Path(settings.environment).unlink(missing_ok=True)
 
 
 # --- restart and health ---------------------------------------------------
@@ -222,11 +279,16 @@ def activate(settings: Settings, target: str, staged: bool) -> Outcome:
     # A new release that never served is not kept: a later deploy builds it
     # again, and a rollback cannot pick it.
     discard = staged and Path(target) != Path(previous or "/")
+    new_environment = staged and install_environment(settings)
     try:
         go_live(settings, target, version)
     except Failed as failure:
-        outcome = revert(settings, target, previous, discard, str(failure))
+        if new_environment:
+            restore_environment(settings)
+        outcome = revert(settings, target, previous, discard, str(failure), new_environment)
     else:
+        if new_environment:
+            settings.environment_previous.unlink(missing_ok=True)
         outcome = Outcome(SERVES, True, name, f"{name} serves version {version}.")
     # After a revert they still run the release put back: nothing to restart.
     if outcome.code == SERVES:
@@ -234,9 +296,18 @@ def activate(settings: Settings, target: str, staged: bool) -> Outcome:
     return outcome
 
 
-def revert(settings: Settings, target: str, previous: str, discard: bool, failure: str) -> Outcome:
+def revert(
+    settings: Settings,
+    target: str,
+    previous: str,
+    discard: bool,
+    failure: str,
+    new_environment: bool,
+) -> Outcome:
+    """Serve `previous` again (its environment already put back when the deploy changed it)."""
     name = Path(target).name
-    if not previous or Path(previous) == Path(target):
+    failed = f"The release {name}" + (" with its new environment" if new_environment else "")
+    if not previous or (Path(previous) == Path(target) and not new_environment):
         if not previous:
             # A first release that never came up is not left as `current`.
             settings.current.unlink(missing_ok=True)
@@ -244,7 +315,7 @@ def revert(settings: Settings, target: str, previous: str, discard: bool, failur
                 shutil.rmtree(target, ignore_errors=True)
         return Outcome(
             DOWN, True, "",
-            f"The release {name} did not come up ({failure}) and there is no previous release "
+            f"{failed} did not come up ({failure}) and there is no previous release "
             "to return to.",
         )  # fmt: skip
     before = Path(previous).name
@@ -253,15 +324,16 @@ def revert(settings: Settings, target: str, previous: str, discard: bool, failur
     except Failed as second:
         return Outcome(
             DOWN, True, "",
-            f"The release {name} failed after the switch ({failure}), and {before}, put back, "
+            f"{failed} failed after the switch ({failure}), and {before}, put back, "
             f"did not serve either ({second}).",
         )  # fmt: skip
     if discard:
         shutil.rmtree(target, ignore_errors=True)
     return Outcome(
         REVERTED, True, before,
-        f"The release {name} failed after the switch ({failure}). current points at {before} "
-        "again and it is serving and healthy.",
+        f"{failed} failed after the switch ({failure}). current points at {before} "
+        f"again{' with the previous environment' if new_environment else ''} and it is serving "
+        "and healthy.",
     )  # fmt: skip
 
 
