@@ -276,6 +276,17 @@ def test_media_migration_copies_local_files_into_the_bucket(host):
         host.run(f"install -d -o wharfdemo -g wharfdemo {folder}")
         key = f"media/legacy/2019/old-{index}.png"
         digests[key] = shared.make_png(host, path, seed=900 + index)
+    # A link the application could plant in MEDIA_ROOT, to the TLS key.
+    planted = f"{folder}/avatar.png"
+    host.check_output(f"ln -s {host.check_output('ls /etc/wharf/tls/*/privkey.pem')} {planted}")
+    refused = shared.run_playbook(playbook="media-to-s3.yml")
+    assert refused.returncode != 0
+    assert f"holds 1 symbolic link(s), which the copy would follow: {planted}." in " ".join(
+        refused.stdout.split()
+    )
+    assert keys(host, FILES, "media/legacy/") == []
+    host.check_output(f"rm {planted}")
+
     result = shared.run_playbook(playbook="media-to-s3.yml")
     assert result.returncode == 0, result.stdout[-3000:]
     report = " ".join(result.stdout.split())
