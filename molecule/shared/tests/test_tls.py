@@ -8,6 +8,7 @@ nginx actually loaded (`nginx -T`).
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import uuid
@@ -87,6 +88,52 @@ def test_mozilla_intermediate_profile_per_sslyze(host):
     print(scan.stdout[-1500:])
     assert scan.returncode == 0, scan.stdout[-3000:] + scan.stderr[-2000:]
     assert "OK - Compliant" in scan.stdout
+
+
+def sign_with_the_local_ca(folder: Path, ca: Path, name: str) -> Path:
+    """A server certificate for `name`, signed with the local CA's key on the controller,
+    as anyone who got hold of ca.key could."""
+    key, request, cert = (folder / f"{name}.{ext}" for ext in ("key", "csr", "pem"))
+    subprocess.run(
+        ["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-addext", "extendedKeyUsage=serverAuth", "-keyout", str(key), "-out", str(request)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        ["openssl", "x509", "-req", "-in", str(request), "-CA", str(ca / "ca.crt"),
+         "-CAkey", str(ca / "ca.key"), "-days", "30", "-copy_extensions", "copy",
+         "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert
+
+
+def test_the_local_ca_signs_for_the_sites_names_only_and_is_short_lived(tmp_path):
+    ca = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory/.secrets/wharf-ca"
+
+    def verify(cert: Path) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["openssl", "verify", "-purpose", "sslserver", "-CAfile", str(ca / "ca.crt"),
+             str(cert)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+
+    assert verify(sign_with_the_local_ca(tmp_path, ca, "shop.wharf.test")).returncode == 0
+    other = verify(sign_with_the_local_ca(tmp_path, ca, "bank.example"))
+    assert other.returncode != 0 and "permitted subtree violation" in other.stdout + other.stderr
+    text = subprocess.run(
+        ["openssl", "x509", "-in", str(ca / "ca.crt"), "-noout", "-text", "-dates"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "X509v3 Name Constraints: critical" in text
+    dates = dict(re.findall(r"^(notBefore|notAfter)=(.+)$", text, re.MULTILINE))
+    lifetime = ssl_days(dates["notAfter"]) - ssl_days(dates["notBefore"])
+    assert lifetime <= 1095, f"the local CA lasts {lifetime} days"
+
+
+def ssl_days(stamp: str) -> int:
+    return int(ssl.cert_time_to_seconds(stamp) // 86400)
 
 
 def test_gixy_finds_nothing_in_the_loaded_config(host):
