@@ -35,6 +35,12 @@ BAD_EXTRA_VARS = [
     ({"wharf_django_source": "svn"}, "wharf_django_source"),
     ({"wharf_nginx_client_max_body_bytes": -1}, "wharf_nginx_client_max_body_bytes"),
     ({"wharf_nginx_media_expires": "forever"}, "wharf_nginx_media_expires"),
+    ({"wharf_nginx_static_hashed_pattern": 'x" "y'}, "wharf_nginx_static_hashed_pattern"),
+    (
+        {"wharf_nginx_content_security_policy": "default-src 'self'\nadd_header X y"},
+        "wharf_nginx_content_security_policy",
+    ),
+    ({"wharf_django_version": "1.0'; touch /tmp/x; '"}, "wharf_django_version"),
     ({"wharf_base_timezone": "../../etc/passwd"}, "wharf_base_timezone"),
     ({"wharf_gunicorn_wsgi_app": "not a module"}, "wharf_gunicorn_wsgi_app"),
     ({"wharf_gunicorn_timeout": 0}, "wharf_gunicorn_timeout"),
@@ -49,6 +55,7 @@ BAD_EXTRA_VARS = [
     ({"wharf_hsts_max_age": -1}, "wharf_hsts_max_age"),
     ({"wharf_hsts_preload": True, "wharf_hsts_include_subdomains": False}, "wharf_hsts_preload"),
     ({"wharf_tls_certificate_days": 800}, "wharf_tls_certificate_days"),
+    ({"wharf_tls_ca_days": 3650}, "wharf_tls_ca_days"),
     (
         {
             "wharf_tls_mode": "provided",
@@ -116,6 +123,8 @@ BAD_EXTRA_VARS = [
     ({"wharf_django_rollback_to": "../etc"}, "wharf_django_rollback_to"),
     ({"wharf_backup_keep": 0}, "wharf_backup_keep"),
     ({"wharf_backup_dir": "backups"}, "wharf_backup_dir"),
+    ({"wharf_backup_on_calendar": "daily\nExecStartPre=/bin/true"}, "wharf_backup_on_calendar"),
+    ({"wharf_backup_restore_from": "/nonexistent/runs/"}, "wharf_backup_restore_from"),
     ({"wharf_rolling_batch": 0}, "wharf_rolling_batch"),
     ({"wharf_db_host": "db.example.net"}, "wharf_db_host"),
     ({"wharf_nginx_upstreams": ["nowhere"]}, "wharf_nginx_upstreams"),

@@ -8,7 +8,7 @@ attachments/ would make the app's own uploads fail).
 import re
 
 import pytest
-from wharf_verifier import ROOT
+from wharf_verifier import APP, ROOT
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -43,6 +43,53 @@ def test_every_response_carries_each_security_header_once(site, host, kind, path
     for name, value in SECURITY_HEADERS.items():
         assert response.count(name) == 1, f"{kind}: {name} sent {response.count(name)} times"
         assert response.header(name) == value, f"{kind}: {name}"
+
+
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)  # the scenario's wharf_nginx_content_security_policy
+
+
+@pytest.mark.parametrize(
+    ("path", "policy"),
+    [
+        ("/", PAGE_POLICY),
+        ("/no-such-page/", PAGE_POLICY),
+        ("/media/no-such-file.png", "default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    ],
+)
+def test_pages_carry_the_sites_content_security_policy_and_uploads_their_own(site, path, policy):
+    response = site.get(path)
+    assert response.count("Content-Security-Policy") == 1, path
+    assert response.header("Content-Security-Policy") == policy
+
+
+def test_scheme_headers_from_clients_are_not_believed(site):
+    """Only nginx says the scheme: other spellings a client sends would
+    contradict it (gunicorn answers contradictions with 400) or, believed,
+    make Django think the request came over http (its https redirect: 301)."""
+    response = site.get(
+        "/", "-H", "X-Forwarded-Ssl: off", "-H", "X-Forwarded-Protocol: http",
+        "-H", "Forwarded: proto=http",
+    )  # fmt: skip
+    assert response.status == 200
+
+
+def test_a_link_planted_in_media_is_not_followed(site, host):
+    """The application owns MEDIA_ROOT: a link it makes there to a file it
+    does not own (here /etc/passwd, readable by nginx) is refused."""
+    probes = f"{ROOT}/shared/media/wharf-test-probes/links"
+    host.check_output(f"mkdir -p {probes} && ln -sfn /etc/passwd {probes}/avatar.png")
+    host.check_output(f"chown -h {APP}:{APP} {probes}/avatar.png")
+    host.check_output(f"cp {ROOT}/shared/static/site/wharf.png {probes}/own.png")
+    host.check_output(f"chown {APP}:{APP} {probes}/own.png && chmod 0644 {probes}/own.png")
+    host.check_output(f"ln -sfn own.png {probes}/own-link.png")
+    host.check_output(f"chown -h {APP}:{APP} {probes}/own-link.png")
+    planted = site.get("/media/wharf-test-probes/links/avatar.png")
+    assert planted.status == 403 and b"root:" not in planted.body
+    # A link between the application's own files still serves.
+    assert site.get("/media/wharf-test-probes/links/own-link.png").status == 200
 
 
 def test_uploaded_html_is_a_sandboxed_download(site, host):
