@@ -1,6 +1,7 @@
 from django import forms
 
 from .models import Document, Post, Profile
+from .validators import validate_decodable_image
 
 
 class SafeNameUploadForm(forms.ModelForm):
@@ -8,7 +9,8 @@ class SafeNameUploadForm(forms.ModelForm):
 
     A model FileField's max_length bounds the stored name; Django's form field
     would apply it to the name the browser sent and reject a long one that
-    would have been shortened anyway.
+    would have been shortened anyway. Images are decoded in full before any
+    row is saved.
     """
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -16,6 +18,8 @@ class SafeNameUploadForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, forms.FileField):
                 field.max_length = None
+            if isinstance(field, forms.ImageField):
+                field.validators.append(validate_decodable_image)
 
 
 class ProfileForm(SafeNameUploadForm):

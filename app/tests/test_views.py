@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from gallery.models import Post, Profile
 
-from .images import png_upload
+from .images import damaged_png_upload, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +104,16 @@ def test_non_image_avatar_is_refused(client, media_root):
     )
     assert response.status_code == 200
     assert not Profile.objects.exists()
+
+
+def test_a_damaged_image_is_refused_with_a_message_and_no_row(client, media_root):
+    response = client.post(
+        reverse("gallery:profile-create"), {"display_name": "Mal", "avatar": damaged_png_upload()}
+    )
+    assert response.status_code == 200
+    assert "damaged or incomplete" in response.content.decode()
+    assert not Profile.objects.exists()
+    assert not list(media_root.rglob("*.png"))
 
 
 def test_long_client_file_names_are_accepted_and_shortened(client, media_root):
