@@ -85,3 +85,34 @@ def test_a_database_that_cannot_answer_is_a_503_naming_the_error(wsgi, monkeypat
 
 def test_head_gets_the_status_without_a_body(wsgi):
     assert call(wsgi, "/.wharf/health", method="HEAD") == ("200 OK", b"")
+
+
+# --- uploads while the disk is nearly full -------------------------------------
+
+MULTIPART = {"CONTENT_TYPE": "multipart/form-data; boundary=x", "CONTENT_LENGTH": "2048"}
+
+
+@pytest.fixture
+def floor(wsgi, tmp_path, monkeypatch):
+    """MEDIA_ROOT on tmp_path's disk; the test sets the floor."""
+    monkeypatch.setenv("WHARF_UPLOAD_FREE_SPACE_PATH", str(tmp_path))
+    return lambda value: monkeypatch.setenv("WHARF_UPLOAD_FREE_SPACE_FLOOR", str(value))
+
+
+def test_an_upload_below_the_free_space_floor_gets_507_unread(wsgi, floor):
+    floor(1 << 62)  # more than any disk has
+    status, body = call(wsgi, "/profiles/new/", "POST", **MULTIPART)
+    assert status == "507 Insufficient Storage" and b"disk is nearly full" in body
+    large = {"CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(2 << 20)}
+    assert call(wsgi, "/api/files", "PUT", **large)[0].startswith("507")
+
+
+def test_forms_and_pages_pass_below_the_floor_and_uploads_above_it(wsgi, floor):
+    floor(1 << 62)
+    form = {"CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": "40"}
+    assert call(wsgi, "/accounts/login/", "POST", **form)[1] == b"the project's answer"
+    assert call(wsgi, "/")[1] == b"the project's answer"
+    floor(1 << 20)
+    assert call(wsgi, "/profiles/new/", "POST", **MULTIPART)[1] == b"the project's answer"
+    floor(0)
+    assert call(wsgi, "/profiles/new/", "POST", **MULTIPART)[1] == b"the project's answer"

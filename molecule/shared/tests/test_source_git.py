@@ -8,12 +8,23 @@ commit becomes a release (exported with its submodule, without .git), and a
 server presenting another host key is refused. Then the site switches back
 to the controller's copy. Each run is a code deploy (`--tags django`, the
 application plays only), as a team switching its source would run it.
+
+The git deploy also sets a free-space floor above what any disk has: while
+it serves, uploads are refused (507) before they are read, and pages serve.
 """
 
 import json
 
 import pytest
-from wharf_verifier import ROOT, connect, load_json, molecule_hosts, run_playbook
+from wharf_verifier import (
+    ROOT,
+    connect,
+    load_json,
+    make_png,
+    molecule_hosts,
+    run_playbook,
+    upload_avatar,
+)
 
 GIT = "/srv/git"
 SOURCE = "/tmp/wharf-source"
@@ -75,6 +86,7 @@ def git_server(tmp_path_factory):
         "wharf_django_git_version": TAG,
         "wharf_django_git_key": host.check_output("cat /tmp/wharf-keys/deploy") + "\n",
         "wharf_django_git_known_hosts": f"[127.0.0.1]:2222 {host_key}\n",
+        "wharf_django_upload_free_space_floor_mb": 1 << 40,
     }
     folder = tmp_path_factory.mktemp("git")
     (folder / "good.json").write_text(json.dumps(settings))
@@ -102,6 +114,20 @@ def test_deploy_a_tag_from_a_private_repository_with_its_submodule(host, site, g
     assert (key.user, key.mode) == ("root", 0o600)
     body = git_server["wharf_django_git_key"].splitlines()[1]
     assert body not in result.stdout + result.stderr
+
+
+def test_below_the_free_space_floor_uploads_are_refused_unread(host, site, git_server):
+    name = host.backend.get_hostname()
+    if name != molecule_hosts()[0]:
+        return
+    stored = f"find {ROOT}/shared/media -type f | wc -l"
+    before = host.check_output(stored)
+    make_png(host, "/tmp/wharf-floor.png", seed=4242)
+    refused = upload_avatar(site, "Floor", "/tmp/wharf-floor.png")
+    assert refused.status == 507 and b"disk is nearly full" in refused.body
+    assert refused.header("X-Content-Type-Options") == "nosniff"
+    assert host.check_output(stored) == before
+    assert site.get("/").status == 200
 
 
 def test_a_server_with_another_host_key_is_refused(host, site, git_server):

@@ -8,6 +8,12 @@ GET/HEAD of HEALTH_PATH from the host itself or a private network, which it
 answers with the database's state and the release's version, so that a
 project without a health URL of its own can still be checked after a
 switch. From anywhere else the path is the project's, like any other.
+
+It also refuses uploads (multipart bodies, or any body of 1 MiB or more)
+with 507 while the disk that keeps them has less free space than
+WHARF_UPLOAD_FREE_SPACE_FLOOR bytes (WHARF_UPLOAD_FREE_SPACE_PATH: MEDIA_ROOT),
+before a byte of the body is read: anonymous uploads cannot fill the disk
+PostgreSQL and the backups share.
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ INSIDE = [
         "fc00::/7",
     )
 ]
+
+# Bodies from this size on count as uploads whatever their type.
+LARGE_BODY = 1 << 20
+OUT_OF_SPACE = (
+    b"This site cannot take uploads right now: its disk is nearly full. Please try again later.\n"
+)
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -109,6 +121,44 @@ def health(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
 
+def upload_size(environ: dict[str, Any]) -> int:
+    """The bytes an upload would write (1 for a multipart body of unknown length), else 0."""
+    try:
+        length = max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        length = 0
+    if str(environ.get("CONTENT_TYPE", "")).lower().startswith("multipart/form-data"):
+        return max(length, 1)
+    return length if length >= LARGE_BODY else 0
+
+
+def out_of_space(environ: dict[str, Any]) -> bool:
+    """An upload would leave less than the floor free where uploads are kept."""
+    path = os.environ.get("WHARF_UPLOAD_FREE_SPACE_PATH", "")
+    floor = int(os.environ.get("WHARF_UPLOAD_FREE_SPACE_FLOOR", "0") or 0)
+    size = upload_size(environ)
+    if not path or floor <= 0 or not size:
+        return False
+    try:
+        disk = os.statvfs(path)
+    except OSError:
+        return False
+    return disk.f_bavail * disk.f_frsize - size < floor
+
+
+def insufficient_storage(start_response: Callable[..., Any]) -> list[bytes]:
+    start_response(
+        "507 Insufficient Storage",
+        [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("Cache-Control", "no-store"),
+            ("Retry-After", "600"),
+            ("Content-Length", str(len(OUT_OF_SPACE))),
+        ],
+    )
+    return [OUT_OF_SPACE]
+
+
 def wrap(project: WSGIApp) -> WSGIApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if (
@@ -117,6 +167,8 @@ def wrap(project: WSGIApp) -> WSGIApp:
             and from_inside(environ)
         ):
             return health(environ, start_response)
+        if out_of_space(environ):
+            return insufficient_storage(start_response)
         return project(environ, start_response)
 
     return application
