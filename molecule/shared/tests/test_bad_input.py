@@ -259,3 +259,24 @@ def test_a_procfile_process_without_a_command_is_refused_before_any_change(host,
     output = result.stdout + result.stderr
     assert "Procfileline7:theprocessmailerhasnocommand" in flat(output), output[-3000:]
     assert_refused_before_any_change(output, "Procfile")
+
+
+def test_a_configuration_nginx_refuses_is_put_back_and_never_loaded(host):
+    """Inputs that pass every check but name a certificate that is not there:
+    nginx's own test refuses the new site file, which is put back as it was,
+    so neither a reload nor the next reboot meets it."""
+    if host.backend.get_hostname() != molecule_hosts()[0]:
+        return  # one refusal is enough
+    site = "/etc/nginx/sites-available/wharfdemo.conf"
+    before = host.check_output(f"sha256sum {site}")
+    extra = {"wharf_nginx_tls_certificate": "/etc/wharf/tls/nowhere/fullchain.pem"}
+    result = run_playbook(
+        "--limit", molecule_hosts()[0], "--tags", "nginx", "-e", json.dumps(extra)
+    )
+    assert result.returncode != 0
+    output = flat(result.stdout + result.stderr)
+    assert "nginxrefusedthenewconfiguration" in output and "/etc/wharf/tls/nowhere" in output
+    assert host.check_output(f"sha256sum {site}") == before
+    assert host.run("ls /etc/nginx/sites-available /etc/nginx/snippets | grep '~$'").stdout == ""
+    assert host.run("nginx -t -q").rc == 0
+    assert host.run("systemctl reload nginx").rc == 0

@@ -1,4 +1,5 @@
-"""Abuse limits at the edge, from outside: the controller, through the published port.
+"""Abuse limits and health answers at the edge, from outside: the controller,
+through the published port.
 
 The verifier's other requests come from the host itself (127.0.0.1), which
 wharf_nginx_rate_limit_exempt leaves unlimited; these come from the
@@ -58,6 +59,15 @@ def test_a_client_over_the_limit_gets_429_with_the_security_headers(method, path
     for header in (*SECURITY_HEADERS, "Retry-After"):
         assert refused[0].getheader(header), f"429 without {header}"
     assert refused[0].getheader("Cache-Control") == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/.wharf/health"])
+def test_health_answers_are_refused_to_other_addresses(path):
+    """The scenario lets the host itself read them (wharf_nginx_health_allow);
+    the controller is another address."""
+    (answer,) = statuses("GET", path, 1)
+    assert answer.status == 403
+    assert answer.getheader("X-Content-Type-Options") == "nosniff"
 
 
 def test_pages_read_at_the_same_pace_are_never_limited():
