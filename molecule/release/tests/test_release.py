@@ -60,6 +60,21 @@ STATIC_ROOT = BASE_DIR / "collected"
 MEDIA_ROOT = BASE_DIR / "media"
 """
 
+# v4's own migration, which it applies before its health check fails.
+MIGRATION_V4 = """from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("gallery", "0005_announcement")]
+
+    operations = [
+        migrations.CreateModel(
+            name="Notice",
+            fields=[("id", models.BigAutoField(auto_created=True, primary_key=True))],
+        ),
+    ]
+"""
+
 MODEL_V2 = '''
 
 class Announcement(models.Model):
@@ -261,13 +276,16 @@ def test_after_a_failed_run_the_recorded_inputs_converge_the_host_again(host, si
 def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_factory, capsys):
     """v4 starts and serves pages, but its /healthz says the database is down.
     It comes with a new environment variable: the environment goes back with
-    the release, so backups, restarts and reboots keep the serving one."""
+    the release, so backups, restarts and reboots keep the serving one. It
+    comes with a migration too, applied before the switch: the message says
+    v2 now serves on a database migrated past its code."""
     source = build(tmp_path_factory.mktemp("v4") / "app", "4.0.0", base=STATE["v2_source"])
     views = source / "gallery" / "views.py"
     healthy = "    try:\n        with connection.cursor() as cursor:"
     assert healthy in views.read_text()
     broken = healthy.replace("try:", 'try:\n        raise DatabaseError("v4")')
     views.write_text(views.read_text().replace(healthy, broken))
+    (source / "gallery" / "migrations" / "0006_notice.py").write_text(MIGRATION_V4)
     before = current_release(host)
     quick = json.dumps(
         {"wharf_django_health_timeout": 10, "wharf_django_extra_env": {"WHARF_V4_ONLY": "v4"}}
@@ -292,6 +310,12 @@ def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_fac
     assert_media_intact(host, site)
     assert_serving_environment_kept(host, site, "WHARF_V4_ONLY")
     assert not host.file(f"{ROOT}/shared/app.env.previous").exists
+    assert "Itservesonadatabasethisrunmigratedpastitscode" in output
+    assert "migrationsitdoesnotknow(gallery.0006_notice)" in output
+    # Back to v2's schema for the rollback steps that follow (v4's code,
+    # which could reverse it, is gone with the failed release).
+    undo = "DROP TABLE gallery_notice; DELETE FROM django_migrations WHERE name = '0006_notice'"
+    host.run_expect([0], f"{ROOT}/bin/pg psql -c {shlex.quote(undo)}")
 
 
 def test_rollback_refuses_migrations_the_target_does_not_know(host, site):
