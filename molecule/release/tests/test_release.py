@@ -14,6 +14,7 @@ import json
 import re
 import shlex
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,29 @@ ALLOWED_HOSTS = []
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
 STATIC_ROOT = BASE_DIR / "collected"
 MEDIA_ROOT = BASE_DIR / "media"
+"""
+
+# A migration that waits, holding its transaction open, until the test has
+# killed PostgreSQL under it (a file on the host says when), then touches
+# the database again.
+MIGRATION_CHAOS = """import os
+import time
+
+from django.db import migrations
+
+
+def wait_for_the_kill(apps, schema_editor):
+    open("/tmp/wharf-chaos-migrating", "w").close()
+    deadline = time.monotonic() + 300
+    while not os.path.exists("/tmp/wharf-chaos-killed") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    schema_editor.execute("CREATE TABLE gallery_chaos (id integer)")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("gallery", "0005_announcement")]
+
+    operations = [migrations.RunPython(wait_for_the_kill, migrations.RunPython.noop)]
 """
 
 # v4's own migration, which it applies before its health check fails.
@@ -271,6 +295,45 @@ def test_after_a_failed_run_the_recorded_inputs_converge_the_host_again(host, si
     for name in ("app.env", "app.env.next"):
         assert "settings_not_here" not in host.file(f"{ROOT}/shared/{name}").content_string
     assert version(site) == "2.0.0"
+
+
+def rows(host) -> str:
+    query = (
+        "SELECT (SELECT count(*) FROM gallery_profile), (SELECT count(*) FROM gallery_post),"
+        " (SELECT count(*) FROM django_migrations)"
+    )
+    return host.check_output(f"{ROOT}/bin/pg psql -At -c {shlex.quote(query)}")
+
+
+def test_postgresql_killed_during_the_migration_fails_the_deploy_and_loses_nothing(
+    host, site, tmp_path_factory
+):
+    """kill -9 of every PostgreSQL process while a release's migration holds
+    its transaction: the deploy fails at migrate, v2 keeps serving once
+    systemd has started PostgreSQL again, and no row or migration changed."""
+    source = build(tmp_path_factory.mktemp("chaos") / "app", "3.5.0", base=STATE["v2_source"])
+    (source / "gallery" / "migrations" / "0006_chaos.py").write_text(MIGRATION_CHAOS)
+    host.run("rm -f /tmp/wharf-chaos-migrating /tmp/wharf-chaos-killed")
+    before, serving = rows(host), current_release(host)
+
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(deploy, source, "--tags", "django")
+        shared.wait_for(
+            lambda: host.file("/tmp/wharf-chaos-migrating").exists, 600, "the migration"
+        )
+        host.run_expect([0], "pkill -KILL -x postgres && touch /tmp/wharf-chaos-killed")
+        result = running.result(timeout=600)
+
+    assert result.returncode != 0
+    assert "Applymigrations" in flat(result.stdout) and "failed=1" in result.stdout
+    shared.wait_for(lambda: site.get("/healthz").status == 200, 120, "PostgreSQL's restart")
+    assert current_release(host) == serving and version(site) == "2.0.0"
+    assert rows(host) == before
+    assert "0006_chaos" not in host.check_output(
+        f"{ROOT}/bin/pg psql -At -c 'SELECT name FROM django_migrations'"
+    )
+    assert_media_intact(host, site)
+    host.run("rm -f /tmp/wharf-chaos-migrating /tmp/wharf-chaos-killed")
 
 
 def test_a_release_failing_its_health_check_is_reverted(host, site, tmp_path_factory, capsys):

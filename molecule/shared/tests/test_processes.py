@@ -6,11 +6,10 @@ worker's journal shows it ran them (without a broker they would run inline).
 
 import hashlib
 import re
-import time
 import uuid
 
 import pytest
-from wharf_verifier import APP, ROOT, post_form
+from wharf_verifier import APP, ROOT, post_form, wait_for
 
 WORKER = f"wharf-{APP}-worker@1.service"
 BEAT = f"wharf-{APP}-beat@1.service"
@@ -20,18 +19,6 @@ SANDBOXED = [WORKER, BEAT, f"{CLEARSESSIONS}.service", "redis-server.service"]
 
 def unit_property(host, unit: str, name: str) -> str:
     return host.check_output(f"systemctl show --property={name} --value {unit}")
-
-
-def wait_for(check, seconds: float, what: str):
-    """Poll `check` until it answers something true; the answer, or fail naming `what`."""
-    deadline = time.monotonic() + seconds
-    while True:
-        answer = check()
-        if answer:
-            return answer
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {seconds} s")
-        time.sleep(0.5)
 
 
 def create_post(site, host) -> tuple[int, str]:

@@ -19,6 +19,7 @@ import re
 import shlex
 import struct
 import subprocess
+import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -392,3 +393,16 @@ def make_certificate(
 
 def load_json(response: Response) -> dict:
     return json.loads(response.body)
+
+
+def wait_for(check, seconds: float, what: str):
+    """Poll `check` until it answers something true; the answer, or fail naming `what`.
+    A bound on how long something may take, never a measurement."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = check()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {seconds} s")
+        time.sleep(0.5)
