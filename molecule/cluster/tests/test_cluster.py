@@ -35,20 +35,11 @@ STATE: dict[str, object] = {}  # what earlier steps saw, for later ones
 
 # Expand only: a column with a database default, so v1 (still serving on the
 # hosts not switched yet) keeps inserting rows without knowing it.
-MIGRATION_V2 = """from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("gallery", "0004_post_checksum_and_digests")]
-
-    operations = [
-        migrations.AddField(
-            model_name="profile",
-            name="motto",
-            field=models.CharField(blank=True, db_default="", max_length=80),
-        ),
-    ]
-"""
+MIGRATION_V2 = rollout.migration(
+    "0004_post_checksum_and_digests",
+    'migrations.AddField(model_name="profile", name="motto", '
+    'field=models.CharField(blank=True, db_default="", max_length=80))',
+)
 
 
 # --- helpers ----------------------------------------------------------------

@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 import wharf_verifier as shared
 from wharf_verifier import rollout
-from wharf_verifier.rollout import assert_no_failed_requests, build, deploy, flat, report
+from wharf_verifier.rollout import (
+    assert_no_failed_requests,
+    build,
+    deploy,
+    flat,
+    migration,
+    report,
+)
 
 APP, ROOT, Site = shared.APP, shared.ROOT, shared.Site
 find_avatar, load_json, make_png = shared.find_avatar, shared.load_json, shared.make_png
@@ -34,22 +41,12 @@ HASHED_CSS = re.compile(r'"(/static/[^"]+\.[0-9a-f]{12}\.css)"')
 STATE: dict[str, object] = {}  # what earlier steps saw, for later ones
 PROJECT_APP = Path(__file__).resolve().parents[3] / "app"
 
-MIGRATION_V2 = """from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("gallery", "0004_post_checksum_and_digests")]
-
-    operations = [
-        migrations.CreateModel(
-            name="Announcement",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)),
-                ("text", models.CharField(max_length=200)),
-            ],
-        ),
-    ]
-"""
+MIGRATION_V2 = migration(
+    "0004_post_checksum_and_digests",
+    'migrations.CreateModel(name="Announcement", fields=['
+    '("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False)), '
+    '("text", models.CharField(max_length=200))])',
+)
 
 # Appended to v5's settings: values fixed in code, as many published projects
 # have them. Wharf's settings overlay sets its own over each.
@@ -85,19 +82,11 @@ class Migration(migrations.Migration):
 """
 
 # v4's own migration, which it applies before its health check fails.
-MIGRATION_V4 = """from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("gallery", "0005_announcement")]
-
-    operations = [
-        migrations.CreateModel(
-            name="Notice",
-            fields=[("id", models.BigAutoField(auto_created=True, primary_key=True))],
-        ),
-    ]
-"""
+MIGRATION_V4 = migration(
+    "0005_announcement",
+    'migrations.CreateModel(name="Notice", fields=['
+    '("id", models.BigAutoField(auto_created=True, primary_key=True))])',
+)
 
 MODEL_V2 = '''
 

@@ -37,6 +37,17 @@ def build(folder: Path, version: str, base: Path = PROJECT / "app") -> Path:
     return folder
 
 
+def migration(after: str, *operations: str) -> str:
+    """A migration file of the sample's gallery app, after migration `after`."""
+    body = "".join(f"        {operation},\n" for operation in operations)
+    return (
+        "from django.db import migrations, models\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        f'    dependencies = [("gallery", "{after}")]\n\n'
+        f"    operations = [\n{body}    ]\n"
+    )
+
+
 def deploy(source: Path, *extra: str) -> subprocess.CompletedProcess:
     """deploy.yml (the converge playbook) with the project taken from `source`.
 
