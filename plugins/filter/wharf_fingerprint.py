@@ -40,6 +40,7 @@ RUN_SETTINGS = {
     "wharf_django_switch_pending",
     "wharf_django_migrating",
     "wharf_django_serving",
+    "wharf_django_env_checked",
 }
 # The host facts the roles' defaults and templates read.
 FACTS = (

@@ -20,6 +20,8 @@ import wharf_verifier as shared
 
 ENDPOINT = "http://s3.wharf.test:9000"
 FILES, PRIVATE = "wharfdemo-files", "wharfdemo-private"
+OFFSITE_ENV = "/etc/wharf/backup/wharfdemo/offsite.env"
+RUNS = "/var/backups/wharf/wharfdemo/runs"
 EXPIRE_SECONDS = 120
 PASSWORD = "correct-horse-" + secrets.token_hex(4)
 # Image contents unique to this run: a verify run again finds only its own uploads.
@@ -51,15 +53,20 @@ def keys(host, bucket: str, prefix: str) -> list[str]:
     return [item["Key"] for item in listing.get("Contents", [])]
 
 
-def object_sha256(host, bucket: str, key: str) -> str:
+def read_object(host, bucket: str, key: str, answer: str) -> str:
+    """`answer`, a Python expression of the object's bytes `body`, printed on the host."""
     script = (
         "import boto3, hashlib, sys; "
         f"c = boto3.client('s3', endpoint_url='{ENDPOINT}', region_name='us-east-1', "
         "aws_access_key_id='v', aws_secret_access_key='v'); "
-        "print(hashlib.sha256(c.get_object(Bucket=sys.argv[1], Key=sys.argv[2])['Body'].read())"
-        ".hexdigest())"
+        "body = c.get_object(Bucket=sys.argv[1], Key=sys.argv[2])['Body'].read(); "
+        f"print({answer})"
     )
     return host.check_output(shlex.join(["/opt/moto/bin/python", "-c", script, bucket, key]))
+
+
+def object_sha256(host, bucket: str, key: str) -> str:
+    return read_object(host, bucket, key, "hashlib.sha256(body).hexdigest()")
 
 
 def fetch(host, url: str) -> shared.Response:
@@ -307,9 +314,43 @@ def test_s3_secret_stays_out_of_output_and_logs(host):
     assert secret not in host.check_output("journalctl --no-pager -q")
     holders = host.run(f"grep -rlF -- {shlex.quote(secret)} /etc /srv /var/log /tmp /root /opt")
     # The serving environment, and the one the last run checked before it
-    # replaced it: both root's, readable by the app's group only.
+    # replaced it: both root's, readable by the app's group only; restic's
+    # settings (the same keys sign the offsite copies): root's alone.
     env_files = ["/srv/wharfdemo/shared/app.env", "/srv/wharfdemo/shared/app.env.next"]
-    assert sorted(holders.stdout.split()) == env_files
+    assert sorted(holders.stdout.split()) == sorted([*env_files, OFFSITE_ENV])
     for path in env_files:
         env_file = host.file(path)
         assert (env_file.user, env_file.group, env_file.mode) == ("root", "wharfdemo", 0o640)
+    offsite = host.file(OFFSITE_ENV)
+    assert (offsite.user, offsite.group, offsite.mode) == ("root", "root", 0o600)
+
+
+def database_digest(host) -> str:
+    """Every row of the site's database, as pg_dump writes them."""
+    return host.check_output(f"{shared.ROOT}/bin/pg pg_dump --data-only | sha256sum").split()[0]
+
+
+def test_an_offsite_copy_restores_the_database_onto_a_host_without_local_runs(host, site):
+    before = database_digest(host)
+    result = shared.run_playbook(playbook="backup.yml")
+    assert result.returncode == 0, result.stdout[-3000:]
+    stored = keys(host, "wharfdemo-backups", "wharfdemo/")
+    assert any(key.startswith("wharfdemo/keys/") for key in stored), stored
+    assert any(key.startswith("wharfdemo/data/") for key in stored), stored
+    # The dump's bytes are encrypted there: no object holds a table name in clear.
+    for key in [key for key in stored if key.startswith("wharfdemo/data/")]:
+        answer = read_object(host, "wharfdemo-backups", key, "b'gallery_profile' in body")
+        assert answer == "False", key
+
+    # The host loses its runs and every table, as a new host would have neither.
+    host.run_expect([0], f"rm -rf {RUNS}/*")
+    drop = "DROP SCHEMA public CASCADE; CREATE SCHEMA public"
+    host.run_expect([0], f"{shared.ROOT}/bin/pg psql -c {shlex.quote(drop)}")
+    assert site.get("/").status == 500
+
+    restored = shared.run_playbook(
+        "-e", json.dumps({"wharf_backup_restore_offsite": "latest"}), playbook="restore.yml"
+    )
+    assert restored.returncode == 0, restored.stdout[-3000:]
+    assert database_digest(host) == before
+    assert site.get("/").status == 200
