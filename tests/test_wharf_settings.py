@@ -115,6 +115,7 @@ def test_the_database_is_wharfs_and_the_projects_other_aliases_stay(overlay):
         "PASSWORD": "p@ss/word",
         "HOST": "db.internal",
         "PORT": "5433",
+        "OPTIONS": {"connect_timeout": 5},
     }
     assert databases["reports"]["NAME"] == "reports.sqlite3"
 
@@ -126,7 +127,8 @@ def test_a_postgresql_projects_own_database_options_are_kept(overlay):
     )
     default = settings.DATABASES["default"]
     assert default["ENGINE"] == "django.contrib.gis.db.backends.postgis"
-    assert default["CONN_MAX_AGE"] == 500 and default["OPTIONS"] == {"sslmode": "prefer"}
+    assert default["CONN_MAX_AGE"] == 500
+    assert default["OPTIONS"] == {"sslmode": "prefer", "connect_timeout": 5}
     assert (default["NAME"], default["HOST"]) == ("shop_db", "db.internal")
 
 

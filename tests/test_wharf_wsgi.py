@@ -116,3 +116,44 @@ def test_forms_and_pages_pass_below_the_floor_and_uploads_above_it(wsgi, floor):
     assert call(wsgi, "/profiles/new/", "POST", **MULTIPART)[1] == b"the project's answer"
     floor(0)
     assert call(wsgi, "/profiles/new/", "POST", **MULTIPART)[1] == b"the project's answer"
+
+
+# --- the database down -------------------------------------------------------
+
+FAILING_PROJECT = """
+def application(environ, start_response):
+    start_response("500 Internal Server Error", [("Content-Type", "text/html")])
+    return [b"<h1>Server Error (500)</h1>"]
+"""
+
+
+@pytest.fixture
+def failing(tmp_path, monkeypatch) -> ModuleType:
+    (tmp_path / "brokenwsgi.py").write_text(FAILING_PROJECT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("WHARF_WSGI_APPLICATION", "brokenwsgi:application")
+    for name in ("wharf_wsgi", "brokenwsgi"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return importlib.import_module("wharf_wsgi")
+
+
+def answer(module: ModuleType) -> tuple[str, dict[str, str], bytes]:
+    seen: list[tuple[str, dict[str, str]]] = []
+    body = module.application(
+        {"PATH_INFO": "/", "REQUEST_METHOD": "GET"},
+        lambda status, headers, *exc: seen.append((status, dict(headers))),
+    )
+    return seen[0][0], seen[0][1], b"".join(body)
+
+
+def test_an_error_page_while_the_database_is_down_is_a_503_to_retry(failing, monkeypatch):
+    monkeypatch.setattr(failing, "database_state", lambda: "OperationalError: refused")
+    status, headers, body = answer(failing)
+    assert status == "503 Service Unavailable" and headers["Retry-After"] == "30"
+    assert body == b"<h1>Server Error (500)</h1>"
+
+
+def test_an_error_page_with_the_database_up_stays_a_500(failing, monkeypatch):
+    monkeypatch.setattr(failing, "database_state", lambda: "ok")
+    status, headers, _ = answer(failing)
+    assert status == "500 Internal Server Error" and "Retry-After" not in headers

@@ -64,8 +64,9 @@ def test_database_outage_fails_health_and_recovers_without_restart(host, site):
         wharfs = site.get("/.wharf/health")  # Wharf's own answer says the same
         assert wharfs.status == 503
         assert load_json(wharfs)["database"].startswith("OperationalError")
+        # The project's error page, as a 503 to come back to (wharf_wsgi).
         page = site.get("/")
-        assert page.status == 500
+        assert page.status == 503 and page.header("Retry-After") == "30"
         assert b"Traceback" not in page.body and b"OperationalError" not in page.body
         for response in (health, page):  # error responses keep the security headers
             assert response.count("Strict-Transport-Security") == 1

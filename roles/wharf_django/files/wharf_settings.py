@@ -46,6 +46,12 @@ def project_settings(module_name: str) -> dict[str, Any]:
     return {name: value for name, value in vars(module).items() if name.isupper()}
 
 
+# Seconds a page waits for a connection to a database host that does not
+# answer (stopped, unreachable) before it fails (503, wharf_wsgi), unless
+# the project sets its own: libpq's default is to wait for ever.
+database_connect_timeout = 5
+
+
 def database(url: str, project_default: dict[str, Any]) -> dict[str, Any]:
     """DATABASES["default"] for Wharf's PostgreSQL URL, keeping the project's
     own options when the project already uses PostgreSQL."""
@@ -54,6 +60,7 @@ def database(url: str, project_default: dict[str, Any]) -> dict[str, Any]:
     kept = project_default if any(word in engine for word in postgres_engine_words) else {}
     return {
         **kept,
+        "OPTIONS": {"connect_timeout": database_connect_timeout, **kept.get("OPTIONS", {})},
         "ENGINE": engine if kept else "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),

@@ -14,6 +14,10 @@ with 507 while the disk that keeps them has less free space than
 WHARF_UPLOAD_FREE_SPACE_FLOOR bytes (WHARF_UPLOAD_FREE_SPACE_PATH: MEDIA_ROOT),
 before a byte of the body is read: anonymous uploads cannot fill the disk
 PostgreSQL and the backups share.
+
+And while the database cannot answer, the project's error pages (500) go
+out as 503 with Retry-After: the site is down for a moment, not broken, and
+clients and crawlers are told to come back.
 """
 
 from __future__ import annotations
@@ -159,6 +163,19 @@ def insufficient_storage(start_response: Callable[..., Any]) -> list[bytes]:
     return [OUT_OF_SPACE]
 
 
+def outage_aware(start_response: Callable[..., Any]) -> Callable[..., Any]:
+    """start_response, turning a 500 into 503 with Retry-After while the database is down."""
+
+    def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+        if status.startswith("500") and database_state() != "ok":
+            status = "503 Service Unavailable"
+            headers = [(name, value) for name, value in headers if name.lower() != "retry-after"]
+            headers.append(("Retry-After", "30"))
+        return start_response(status, headers, *exc_info)
+
+    return start
+
+
 def wrap(project: WSGIApp) -> WSGIApp:
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if (
@@ -169,7 +186,7 @@ def wrap(project: WSGIApp) -> WSGIApp:
             return health(environ, start_response)
         if out_of_space(environ):
             return insufficient_storage(start_response)
-        return project(environ, start_response)
+        return project(environ, outage_aware(start_response))
 
     return application
 
