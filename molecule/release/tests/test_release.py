@@ -551,16 +551,9 @@ def test_a_project_locked_with_uv_deploys_its_lock_without_dev_groups(
     assert_media_intact(host, site)
 
 
-TABLES = ("auth_user", "gallery_profile", "gallery_post", "gallery_document")
-
-
 def snapshot(host) -> dict[str, str]:
     """Row digests of the app's tables and checksums of every media file."""
-    digest = "count(*) || ' ' || md5(coalesce(string_agg(t::text, '|' order by t::text), ''))"
-    rows = {
-        table: host.check_output(f'{ROOT}/bin/pg psql -At -c "select {digest} from {table} t"')
-        for table in TABLES
-    }
+    rows = shared.row_digests(host)
     files = host.check_output(
         f"cd {ROOT}/shared && find media private -type f -print0 | sort -z | xargs -0r sha256sum"
     )

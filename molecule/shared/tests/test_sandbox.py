@@ -8,7 +8,7 @@ import random
 import re
 
 import pytest
-from wharf_verifier import APP, ROOT, find_avatar, make_png, upload_avatar
+from wharf_verifier import APP, ROOT, find_avatar, make_png, molecule_hosts, upload_avatar
 
 SERVICE = f"gunicorn-{APP}.service"
 READ_ONLY = [
@@ -77,6 +77,8 @@ def test_exposure_score_is_low(host):
     ],
 )
 def test_every_service_wharf_runs_or_drops_in_is_sandboxed(host, unit, ceiling):
+    if unit.startswith("wharf-backup-") and host.backend.get_hostname() != molecule_hosts()[0]:
+        pytest.skip("backups run on the first app host")
     if "*" in unit:
         unit = host.check_output(f"systemctl list-units --plain --no-legend {unit} | cut -d' ' -f1")
     assert exposure(host, unit) <= ceiling

@@ -406,3 +406,16 @@ def wait_for(check, seconds: float, what: str):
         if time.monotonic() > deadline:
             pytest.fail(f"{what} did not happen within {seconds} s")
         time.sleep(0.5)
+
+
+# The sample's tables a backup must bring back row for row.
+APP_TABLES = ("auth_user", "gallery_profile", "gallery_post", "gallery_document")
+
+
+def row_digests(host, tables: tuple[str, ...] = APP_TABLES) -> dict[str, str]:
+    """Each table's row count and a digest of its rows in a fixed order."""
+    digest = "count(*) || ' ' || md5(coalesce(string_agg(t::text, '|' order by t::text), ''))"
+    return {
+        table: host.check_output(f'{ROOT}/bin/pg psql -At -c "select {digest} from {table} t"')
+        for table in tables
+    }
