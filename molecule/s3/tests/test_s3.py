@@ -284,6 +284,8 @@ def test_media_migration_copies_local_files_into_the_bucket(host):
         host.run(f"install -d -o wharfdemo -g wharfdemo {folder}")
         key = f"media/legacy/2019/old-{index}.png"
         digests[key] = shared.make_png(host, path, seed=900 + index)
+    # Uploads are the application's files.
+    host.check_output("chown -R wharfdemo:wharfdemo /srv/wharfdemo/shared/media/legacy")
     # A link the application could plant in MEDIA_ROOT, to the TLS key.
     planted = f"{folder}/avatar.png"
     host.check_output(f"ln -s {host.check_output('ls /etc/wharf/tls/*/privkey.pem')} {planted}")
