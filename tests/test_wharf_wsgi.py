@@ -17,15 +17,20 @@ def application(environ, start_response):
 """
 
 
+def wharf_wsgi_over(project: str, source: str, tmp_path, monkeypatch) -> ModuleType:
+    """wharf_wsgi imported afresh over the project module `project` written from `source`."""
+    (tmp_path / f"{project}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("WHARF_WSGI_APPLICATION", f"{project}:application")
+    for name in ("wharf_wsgi", project):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    return importlib.import_module("wharf_wsgi")
+
+
 @pytest.fixture
 def wsgi(tmp_path, monkeypatch) -> ModuleType:
-    (tmp_path / "shopwsgi.py").write_text(PROJECT_WSGI)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("WHARF_WSGI_APPLICATION", "shopwsgi:application")
     monkeypatch.setenv("APP_VERSION", "1.4.2")
-    for name in ("wharf_wsgi", "shopwsgi"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    module = importlib.import_module("wharf_wsgi")
+    module = wharf_wsgi_over("shopwsgi", PROJECT_WSGI, tmp_path, monkeypatch)
     monkeypatch.setattr(module, "database_state", lambda: "ok")
     return module
 
@@ -129,12 +134,7 @@ def application(environ, start_response):
 
 @pytest.fixture
 def failing(tmp_path, monkeypatch) -> ModuleType:
-    (tmp_path / "brokenwsgi.py").write_text(FAILING_PROJECT)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setenv("WHARF_WSGI_APPLICATION", "brokenwsgi:application")
-    for name in ("wharf_wsgi", "brokenwsgi"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
-    return importlib.import_module("wharf_wsgi")
+    return wharf_wsgi_over("brokenwsgi", FAILING_PROJECT, tmp_path, monkeypatch)
 
 
 def answer(module: ModuleType) -> tuple[str, dict[str, str], bytes]:
