@@ -286,14 +286,6 @@ def test_after_a_failed_run_the_recorded_inputs_converge_the_host_again(host, si
     assert version(site) == "2.0.0"
 
 
-def rows(host) -> str:
-    query = (
-        "SELECT (SELECT count(*) FROM gallery_profile), (SELECT count(*) FROM gallery_post),"
-        " (SELECT count(*) FROM django_migrations)"
-    )
-    return host.check_output(f"{ROOT}/bin/pg psql -At -c {shlex.quote(query)}")
-
-
 def test_postgresql_killed_during_the_migration_fails_the_deploy_and_loses_nothing(
     host, site, tmp_path_factory
 ):
@@ -303,7 +295,8 @@ def test_postgresql_killed_during_the_migration_fails_the_deploy_and_loses_nothi
     source = build(tmp_path_factory.mktemp("chaos") / "app", "3.5.0", base=STATE["v2_source"])
     (source / "gallery" / "migrations" / "0006_chaos.py").write_text(MIGRATION_CHAOS)
     host.run("rm -f /tmp/wharf-chaos-migrating /tmp/wharf-chaos-killed")
-    before, serving = rows(host), current_release(host)
+    tables = (*shared.APP_TABLES, "django_migrations")
+    before, serving = shared.row_digests(host, tables), current_release(host)
 
     with ThreadPoolExecutor(1) as pool:
         running = pool.submit(deploy, source, "--tags", "django")
@@ -317,7 +310,7 @@ def test_postgresql_killed_during_the_migration_fails_the_deploy_and_loses_nothi
     assert "Applymigrations" in flat(result.stdout) and "failed=1" in result.stdout
     shared.wait_for(lambda: site.get("/healthz").status == 200, 120, "PostgreSQL's restart")
     assert current_release(host) == serving and version(site) == "2.0.0"
-    assert rows(host) == before
+    assert shared.row_digests(host, tables) == before
     assert "0006_chaos" not in host.check_output(
         f"{ROOT}/bin/pg psql -At -c 'SELECT name FROM django_migrations'"
     )
