@@ -15,7 +15,15 @@ import uuid
 from pathlib import Path
 
 import pytest
-from wharf_verifier import APP, ROOT, Site, make_certificate, run_playbook
+from wharf_verifier import (
+    APP,
+    ROOT,
+    Site,
+    connect,
+    make_certificate,
+    molecule_hosts,
+    run_playbook,
+)
 
 TOOLS = Path(sys.executable).parent
 ACME_WEBROOT = "/var/lib/wharf/acme"
@@ -180,7 +188,10 @@ def fingerprint(pem: str) -> str:
 
 
 def test_provided_certificate_is_served_then_selfsigned_returns(host, tmp_path):
-    name = host.backend.get_hostname()
+    """On every host at once, as a team's certificate would arrive: one run there, one back."""
+    if host.backend.get_hostname() != molecule_hosts()[0]:
+        pytest.skip("one run covers every host")
+    hosts = [connect(name) for name in molecule_hosts()]
     names = ("localhost", "wharf.test", "127.0.0.1")  # the scenario's wharf_domains
     cert, key = make_certificate(tmp_path, "site", names, days=90)
     served = "openssl s_client -connect 127.0.0.1:443 -servername localhost </dev/null 2>/dev/null"
@@ -190,13 +201,15 @@ def test_provided_certificate_is_served_then_selfsigned_returns(host, tmp_path):
         "wharf_tls_key_file": str(key),
     }
     try:
-        deploy = run_playbook("--limit", name, "--tags", "tls", "-e", json.dumps(extra))
+        deploy = run_playbook("--tags", "tls", "-e", json.dumps(extra))
         assert deploy.returncode == 0, deploy.stdout[-3000:]
-        assert fingerprint(host.check_output(served)) == fingerprint(cert.read_text())
-        assert host.file("/etc/wharf/tls/wharfdemo/privkey.pem").mode == 0o600
+        for each in hosts:
+            assert fingerprint(each.check_output(served)) == fingerprint(cert.read_text())
+            assert each.file("/etc/wharf/tls/wharfdemo/privkey.pem").mode == 0o600
     finally:
-        back = run_playbook("--limit", name, "--tags", "tls")
+        back = run_playbook("--tags", "tls")
     assert back.returncode == 0, back.stdout[-3000:]
-    issuer = host.check_output(f"{served} | openssl x509 -noout -issuer")
-    assert "Wharf local CA" in issuer
-    assert host.run("curl -sS -o /dev/null https://localhost/healthz").rc == 0
+    for each in hosts:
+        issuer = each.check_output(f"{served} | openssl x509 -noout -issuer")
+        assert "Wharf local CA" in issuer
+        assert each.run("curl -sS -o /dev/null https://localhost/healthz").rc == 0
