@@ -24,6 +24,7 @@ from wharf_verifier import (
     molecule_hosts,
     run_playbook,
 )
+from wharf_verifier.rollout import published_port
 
 TOOLS = Path(sys.executable).parent
 ACME_WEBROOT = "/var/lib/wharf/acme"
@@ -33,14 +34,6 @@ def controller_tool(name: str, *args: str, stdin: str | None = None) -> subproce
     return subprocess.run(
         [str(TOOLS / name), *args], input=stdin, capture_output=True, text=True, timeout=300
     )
-
-
-def published_https_port(host) -> str:
-    name = host.backend.get_hostname()
-    mapping = subprocess.run(
-        ["podman", "port", name, "443/tcp"], capture_output=True, text=True, check=True
-    ).stdout.split()[0]
-    return mapping.rsplit(":", 1)[1]
 
 
 def test_http_redirects_to_https_with_path_and_query(host):
@@ -89,7 +82,7 @@ def test_only_tls_1_2_and_1_3_are_accepted(host, option, accepted):
 def test_mozilla_intermediate_profile_per_sslyze(host):
     ca = Path(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"]) / "inventory/.secrets/wharf-ca/ca.crt"
     assert ca.is_file(), f"local CA not found at {ca}"
-    target = f"localhost:{published_https_port(host)}{{127.0.0.1}}"
+    target = f"localhost:{published_port(host.backend.get_hostname())}{{127.0.0.1}}"
     scan = controller_tool(
         "sslyze", "--mozilla_config=intermediate", f"--certinfo_ca_file={ca}", target
     )
