@@ -188,7 +188,11 @@ def connect(name: str) -> testinfra.host.Host:
     """
     if name not in _HOSTS:
         # controlpersist=0: the config file's multiplexing, not testinfra's own.
-        backend = _ShellOverSsh(name, ssh_config=str(ssh_config()), controlpersist=0)
+        # timeout=30, as Ansible's ansible_ssh_timeout: a new master connection
+        # starts sshd through podman exec, which took over testinfra's 10 s
+        # ("Connection timed out during banner exchange") with three
+        # scenarios on the two cores.
+        backend = _ShellOverSsh(name, ssh_config=str(ssh_config()), controlpersist=0, timeout=30)
         _HOSTS[name] = testinfra.host.Host(backend)
     return _HOSTS[name]
 
